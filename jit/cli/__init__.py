@@ -1,0 +1,33 @@
+"""The click command line. Click only: each command parses flags, then calls a plain
+``run(...) -> int`` function in ``jit.commands`` (imported lazily to keep start-up fast)."""
+
+from __future__ import annotations
+
+import click
+
+from jit import __version__
+from jit.cli._errors import handle_errors
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="jit")
+def cli() -> None:
+    """Just-in-time access as a GitOps workflow: request, approve, grant, revoke, audit."""
+
+
+def _register() -> None:
+    from jit.cli import audit, check, pr, reconcile, unwrap
+
+    cli.add_command(check.check)
+    cli.add_command(pr.pr)
+    cli.add_command(reconcile.reconcile)
+    cli.add_command(reconcile.drift)
+    cli.add_command(unwrap.unwrap)
+    cli.add_command(audit.audit)
+
+
+_register()
+
+
+def main() -> None:
+    handle_errors(cli)
