@@ -289,6 +289,9 @@ class Decision:
     auto_approve_reason: str  # why it applies, or why not (a sentence)
     starts_at: datetime | None = None
     expires_at: datetime | None = None
+    #: Who the decision is about, so reviewer requests can leave them out.
+    requester: str = ""
+    pr_author: str | None = None
 
     @property
     def valid(self) -> bool:
