@@ -182,6 +182,10 @@ class Resource:
 @dataclass(frozen=True)
 class Policies:
     resources: Mapping[str, Resource]
+    #: Ids defined in policies/ whose definition has errors (or is duplicated). They are not
+    #: in ``resources``, so nothing is granted for them; a request naming one can be told
+    #: that its policy needs fixing rather than that the id is unknown.
+    invalid: frozenset[str] = frozenset()
 
 
 # --- settings ---------------------------------------------------------------------------
