@@ -1,0 +1,205 @@
+"""Phase one of granting: re-verify, then write ``issuing`` intents (before anything is issued).
+
+The intent commit is the lock: only the run whose intent reaches the remote issues. A run
+whose push is rejected re-derives and drops every intent another run recorded first. Stale
+intents (their run died) are claimed the same way before they are resumed or abandoned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from jit.audit import entries
+from jit.errors import OperationalError
+from jit.findings import Finding
+from jit.model import Request
+from jit.reconcile import comments
+from jit.reconcile.changes import Change, Guard
+from jit.reconcile.context import SECRET_KINDS, DeliveryPlan, RunContext
+from jit.reconcile.plan import Desired, Revocation
+from jit.reconcile.state import GrantRecord
+from jit.reconcile.verify import Denied, Verified, verify
+
+ABSENT: frozenset[str] = frozenset()
+ISSUING = frozenset({"issuing"})
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A fresh intent and what is needed to act on it once it has landed."""
+
+    record: GrantRecord
+    verified: Verified
+    delivery: DeliveryPlan
+    change: Change
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Take over a dead run's intent, to ``resume`` it or (with ``abandon``) clean it up."""
+
+    record: GrantRecord  # as claimed: owned by this run
+    change: Change
+    abandon: Revocation | None = None
+
+
+@dataclass
+class Intents:
+    fresh: list[Intent]
+    claims: list[Claim]
+    denials: list[Change]
+
+
+def prepare(
+    ctx: RunContext,
+    grant: Sequence[Desired],
+    parsed: Mapping[str, tuple[Request | None, Sequence[Finding]]],
+    stale: Sequence[GrantRecord],
+    abandon: Sequence[Revocation],
+) -> Intents:
+    """Verify each new request; build intent, claim and denial changes."""
+    out = Intents([], [], [])
+    for item in grant:
+        request, findings = parsed.get(item.path, (None, ()))
+        try:
+            result = verify(
+                path=item.path,
+                request=request,
+                findings=findings,
+                added_commit=item.added_commit,
+                policies=ctx.policies,
+                github=ctx.github,
+                git=ctx.git,
+                branch=ctx.branch,
+                now=ctx.clock(),
+            )
+            if isinstance(result, Verified):
+                delivery = _delivery(ctx, result)
+                if delivery.method == "refused":
+                    result = _refused(item, result, delivery)
+        except OperationalError as exc:
+            ctx.report.failed.append(f"{item.request_id}: re-verifying: {exc} (stays pending)")
+            continue
+        if isinstance(result, Denied):
+            ctx.report.denied.append(f"{item.request_id}: {' '.join(result.reasons)}")
+            out.denials.append(denial_change(item, result))
+        else:
+            out.fresh.append(_intent(ctx, item, result, delivery))
+    pairs = [(r, None) for r in stale] + [(a.record, a) for a in abandon]
+    for record, gone in pairs:
+        claimed = record.evolve(run_id=ctx.run_id, intent_at=ctx.clock())
+        change = Change(
+            action="claim",
+            summary=f"claimed the unfinished grant {record.grant_id} of run {record.run_id}",
+            guard=Guard(record.grant_id, ISSUING, owner=record.run_id),
+            write=(claimed,),
+            request_id=record.request_id,
+            grant_id=record.grant_id,
+            pr=record.pr,
+        )
+        out.claims.append(Claim(claimed, change, gone))
+    return out
+
+
+def _delivery(ctx: RunContext, verified: Verified) -> DeliveryPlan:
+    if verified.resource.grant.kind not in SECRET_KINDS:
+        return DeliveryPlan(method="none")
+    return ctx.deliverer.plan(verified.request.requester, ctx.fallback(verified.resource))
+
+
+def _refused(item: Desired, verified: Verified, delivery: DeliveryPlan) -> Denied:
+    return Denied(
+        path=item.path,
+        request_id=item.request_id,
+        requester=verified.request.requester,
+        resource=verified.resource.id,
+        pr=verified.pr,
+        reasons=(delivery.refusal,),
+    )
+
+
+def _intent(ctx: RunContext, item: Desired, v: Verified, delivery: DeliveryPlan) -> Intent:
+    now = ctx.clock()
+    record = GrantRecord(
+        grant_id=item.grant_id,
+        request_id=item.request_id,
+        request_path=item.path,
+        requester=v.request.requester,
+        resource=v.resource.id,
+        kind=v.resource.grant.kind,
+        approvers=v.approvers,
+        pr=v.pr.number,
+        pr_url=v.pr.html_url,
+        merge_commit=v.pr.merge_commit_sha or "",
+        added_commit=item.added_commit,
+        request_blob=v.request_blob,
+        starts_at=v.starts_at,
+        expires_at=v.expires_at,
+        status="issuing",
+        run_id=ctx.run_id,
+        intent_at=now,
+        details={"auto_approved": v.decision.auto_approved, "delivery": delivery.method},
+    )
+    change = Change(
+        action="intent",
+        summary=f"issuing {item.grant_id}: {v.resource.id} for {record.requester} "
+        f"(PR #{record.pr}) until {record.expires_at:%Y-%m-%d %H:%M:%S}Z",
+        guard=Guard(item.grant_id, ABSENT, file=item.path),
+        audit=(
+            entries.requested(
+                request_id=item.request_id,
+                requester=record.requester,
+                resource=record.resource,
+                pr=record.pr,
+                merge_commit=record.merge_commit,
+            ),
+            entries.issuing(grant_id=item.grant_id, request_id=item.request_id, kind=record.kind),
+        ),
+        write=(record,),
+        request_id=item.request_id,
+        grant_id=item.grant_id,
+        pr=record.pr,
+    )
+    return Intent(record, v, delivery, change)
+
+
+def denial_change(item: Desired, denied: Denied) -> Change:
+    """Record a denial once, and retire the file so it is not judged again every run."""
+    pr = denied.pr.number if denied.pr else None
+    return Change(
+        action="deny",
+        summary=f"denied {item.request_id}"
+        + (f" (PR #{pr})" if pr else "")
+        + f": {denied.reasons[0]}",
+        guard=Guard(item.grant_id, ABSENT, file=item.path),
+        audit=(
+            entries.requested(
+                request_id=item.request_id,
+                requester=denied.requester,
+                resource=denied.resource,
+                pr=pr,
+                merge_commit=denied.pr.merge_commit_sha if denied.pr else None,
+            ),
+            entries.denied(
+                request_id=item.request_id,
+                requester=denied.requester,
+                resource=denied.resource,
+                pr=pr,
+                reasons=list(denied.reasons),
+            ),
+        ),
+        retire=(item.path,),
+        request_id=item.request_id,
+        grant_id=item.grant_id,
+        pr=pr,
+        comment=(
+            (
+                pr,
+                comments.marker("denied", item.request_id),
+                comments.denied(item.request_id, denied.reasons),
+            )
+            if pr is not None
+            else None
+        ),
+    )

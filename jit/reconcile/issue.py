@@ -1,0 +1,278 @@
+"""Phase two of granting: issue (or recover) what this run's landed intents and claims cover.
+
+Crash recovery, for an ``issuing`` record whose run died (claimed by this run first):
+
+- ``find`` finds nothing: nothing was issued, so issue now.
+- it finds a Vault group or a Kubernetes binding (no secret): adopt it as the grant.
+- it finds a token or a lease: its wrapping token died with the run, so the requester can
+  never get the secret. Revoke it, record that (``grant-failed`` with the grant id), and issue
+  afresh.
+
+The secret is delivered (PR comment) *before* the ``granted`` record is committed: a run that
+dies in between leaves an intent, and the next run revokes and re-issues; the other order
+could record a grant whose secret nobody ever received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from jit.audit import entries
+from jit.audit.entries import is_secret_key
+from jit.errors import OperationalError
+from jit.model import Resource
+from jit.ports import GrantBackend, Issued
+from jit.reconcile import comments
+from jit.reconcile.changes import Change, Guard
+from jit.reconcile.context import SECRET_KINDS, DeliveryPlan, RunContext
+from jit.reconcile.intents import ISSUING, Intent
+from jit.reconcile.state import GrantRecord
+
+Payload = Mapping[str, object]
+
+
+def issue_fresh(ctx: RunContext, intent: Intent) -> Change:
+    return _issue(ctx, intent.record, intent.verified.resource, intent.delivery)
+
+
+def resume(ctx: RunContext, record: GrantRecord) -> Change | None:
+    """Finish an intent a dead run left behind (this run has claimed it)."""
+    resource = _resource_or_report(ctx, record)
+    if resource is None:
+        return None
+    backend = ctx.backend(record.kind)
+    try:
+        found = backend.find(ctx.order(record, resource))
+    except OperationalError as exc:
+        return _failed(ctx, record, f"looking for an earlier issue: {exc}", exc.retryable)
+    if found is not None and record.kind not in SECRET_KINDS:
+        ctx.report.notes.append(f"{record.grant_id}: adopted what a crashed run had issued")
+        return _granted(ctx, record, found, DeliveryPlan(method="none"), ())
+    lead: tuple[Payload, ...] = ()
+    if found is not None:
+        try:
+            outcome = backend.revoke(record.kind, found.handle)
+        except OperationalError as exc:
+            return _failed(ctx, record, f"revoking an undeliverable earlier issue: {exc}", True)
+        lead = (
+            entries.grant_failed(
+                request_id=record.request_id,
+                grant_id=record.grant_id,
+                error=f"A crashed run issued {_describe(found.handle)} but its wrapping token "
+                f"was lost, so it could never be delivered; jit revoked it ({outcome}) and "
+                "issued afresh.",
+                retryable=True,
+            ),
+        )
+    delivery = DeliveryPlan(method="none")
+    if record.kind in SECRET_KINDS:
+        try:
+            delivery = ctx.deliverer.plan(record.requester, ctx.fallback(resource))
+        except OperationalError as exc:
+            return _failed(ctx, record, f"fetching SSH keys: {exc}", True, lead)
+        if delivery.method == "refused":
+            return _give_up(ctx, record, delivery.refusal, lead)
+    return _issue(ctx, record, resource, delivery, lead)
+
+
+def abandon(ctx: RunContext, record: GrantRecord, reason: str) -> Change | None:
+    """An intent whose request was withdrawn or expired before it was issued: clean up."""
+    resource = _resource_or_report(ctx, record)
+    if resource is None:
+        return None
+    backend = ctx.backend(record.kind)
+    try:
+        found = backend.find(ctx.order(record, resource))
+        if found is not None:
+            backend.revoke(record.kind, found.handle)
+    except OperationalError as exc:
+        return _failed(ctx, record, f"cleaning up an unfinished grant: {exc}", exc.retryable)
+    what = "jit revoked what a crashed run had issued" if found else "nothing was issued"
+    return _give_up(ctx, record, f"The request was {reason} before it was issued; {what}.")
+
+
+def _issue(
+    ctx: RunContext,
+    record: GrantRecord,
+    resource: Resource,
+    delivery: DeliveryPlan,
+    lead: Sequence[Payload] = (),
+) -> Change:
+    backend = ctx.backend(record.kind)
+    try:
+        issued = backend.issue(ctx.order(record, resource))
+    except OperationalError as exc:
+        return _failed(ctx, record, f"issuing: {exc}", exc.retryable, lead)
+    if issued.wrap_token:
+        ctx.mask(issued.wrap_token)
+    if record.kind not in SECRET_KINDS:
+        return _granted(ctx, record, issued, delivery, lead)
+    try:
+        body = ctx.deliverer.comment(delivery, record, issued)
+        ctx.github.upsert_comment(record.pr, comments.marker("grant", record.grant_id), body)
+    except (OperationalError, ValueError) as exc:
+        return _undeliverable(ctx, backend, record, issued, str(exc), lead)
+    return _granted(ctx, record, issued, delivery, lead, delivered=True)
+
+
+def _undeliverable(
+    ctx: RunContext,
+    backend: GrantBackend,
+    record: GrantRecord,
+    issued: Issued,
+    error: str,
+    lead: Sequence[Payload],
+) -> Change:
+    """The secret could not be delivered: revoke it now so nothing undeliverable stays live.
+    If that fails too, the intent stays and the next run finds and revokes it."""
+    try:
+        backend.revoke(record.kind, issued.handle)
+        outcome = "it was revoked"
+    except OperationalError:
+        outcome = "revoking it failed too; the next run finds and revokes it"
+    return _failed(
+        ctx, record, f"delivering the secret on PR #{record.pr}: {error}; {outcome}", True, lead
+    )
+
+
+def _granted(
+    ctx: RunContext,
+    record: GrantRecord,
+    issued: Issued,
+    delivery: DeliveryPlan,
+    lead: Sequence[Payload],
+    delivered: bool = False,
+) -> Change:
+    now = ctx.clock()
+    active = record.evolve(
+        status="active",
+        granted_at=now,
+        handle=dict(issued.handle),
+        failures=0,
+        details={**record.details, **_safe(issued.details), "delivery": delivery.method},
+    )
+    ctx.report.granted.append(
+        f"{record.grant_id}: {record.resource} for {record.requester} until "
+        f"{active.expires_at:%Y-%m-%d %H:%M:%S}Z (PR #{record.pr})"
+    )
+    audit = (
+        *lead,
+        entries.granted(
+            grant_id=record.grant_id,
+            request_id=record.request_id,
+            requester=record.requester,
+            resource=record.resource,
+            kind=record.kind,
+            pr=record.pr,
+            merge_commit=record.merge_commit,
+            approvers=record.approvers,
+            auto_approved=bool(record.details.get("auto_approved", False)),
+            granted_at=now,
+            expires_at=record.expires_at,
+            handle=dict(issued.handle),
+        ),
+        entries.delivery(
+            grant_id=record.grant_id,
+            method=delivery.method,  # type: ignore[arg-type]
+            recipients_fingerprints=list(delivery.fingerprints) or None,
+        ),
+    )
+    notice = None
+    if not delivered:
+        notice = (record.pr, comments.marker("grant", record.grant_id), comments.granted(active))
+    return Change(
+        action="grant",
+        summary=f"granted {record.grant_id}: {record.resource} for {record.requester} "
+        f"(PR #{record.pr}) until {record.expires_at:%Y-%m-%d %H:%M:%S}Z",
+        guard=Guard(record.grant_id, ISSUING, owner=ctx.run_id),
+        audit=audit,
+        write=(active,),
+        request_id=record.request_id,
+        grant_id=record.grant_id,
+        pr=record.pr,
+        issued=(record.kind, dict(issued.handle)),
+        comment=notice,
+    )
+
+
+def _failed(
+    ctx: RunContext,
+    record: GrantRecord,
+    error: str,
+    retryable: bool,
+    lead: Sequence[Payload] = (),
+) -> Change:
+    ctx.report.failed.append(f"{record.grant_id}: {error} (stays pending; the next run retries)")
+    return Change(
+        action="grant-failed",
+        summary=f"could not grant {record.grant_id} yet: {error}",
+        guard=Guard(record.grant_id, ISSUING, owner=ctx.run_id),
+        audit=(
+            *lead,
+            entries.grant_failed(
+                request_id=record.request_id,
+                grant_id=record.grant_id,
+                error=error,
+                retryable=retryable,
+            ),
+        ),
+        write=(record.evolve(failures=record.failures + 1),),
+        request_id=record.request_id,
+        grant_id=record.grant_id,
+        pr=record.pr,
+    )
+
+
+def _give_up(
+    ctx: RunContext, record: GrantRecord, reason: str, lead: Sequence[Payload] = ()
+) -> Change:
+    """Close an intent with nothing live behind it, and retire its request file."""
+    ctx.report.notes.append(f"{record.grant_id}: closed without a grant: {reason}")
+    return Change(
+        action="close",
+        summary=f"closed {record.grant_id} without a grant: {reason}",
+        guard=Guard(record.grant_id, ISSUING, owner=ctx.run_id),
+        audit=(
+            *lead,
+            entries.grant_failed(
+                request_id=record.request_id,
+                grant_id=record.grant_id,
+                error=reason,
+                retryable=False,
+            ),
+        ),
+        close=(record.grant_id,),
+        retire=(record.request_path,),
+        request_id=record.request_id,
+        grant_id=record.grant_id,
+        pr=record.pr,
+        comment=(
+            record.pr,
+            comments.marker("denied", record.request_id),
+            comments.denied(record.request_id, [reason]),
+        ),
+    )
+
+
+def _resource_or_report(ctx: RunContext, record: GrantRecord) -> Resource | None:
+    resource = ctx.resource(record)
+    if resource is None:
+        ctx.report.failed.append(
+            f"{record.grant_id}: an unfinished grant of resource {record.resource!r}, which is "
+            "no longer in policies/; jit cannot look for what may have been issued. Restore the "
+            "resource so the next run can finish or clean up."
+        )
+    return resource
+
+
+def _describe(handle: Mapping[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(handle.items()))
+
+
+def _safe(details: Mapping[str, object]) -> dict[str, object]:
+    """Non-secret scalar facts only (lease duration, role, subject ...)."""
+    return {
+        k: v
+        for k, v in details.items()
+        if not is_secret_key(k) and (v is None or isinstance(v, str | int | bool))
+    }

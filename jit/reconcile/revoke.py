@@ -1,0 +1,148 @@
+"""The revoke side: end grants that expired or were withdrawn, check them gone, close them.
+
+How each kind is revoked and checked is the backend's business (token: revoke by accessor,
+then lookup fails; lease: revoke, then lookup fails; Vault group: delete, then it is gone;
+Kubernetes binding: delete, then it is gone). Revoking a token also ends every lease and child
+token created with it: Vault revokes those with the token, so jit need not track them.
+
+A revocation that fails leaves the record ``revoke-pending``; it is retried every run and never
+dropped while the credential may be live. A credential someone already removed is recorded as
+``revoked`` with reason ``out-of-band``, not as an error.
+"""
+
+from __future__ import annotations
+
+from jit.audit import entries
+from jit.audit.entries import RevokeReason
+from jit.errors import OperationalError
+from jit.reconcile import comments
+from jit.reconcile.changes import Change, Guard
+from jit.reconcile.context import TTL_KINDS, RunContext
+from jit.reconcile.plan import Revocation, lag_seconds
+from jit.reconcile.state import GrantRecord
+
+LIVE = frozenset({"active", "revoke-pending"})
+
+
+def revoke(ctx: RunContext, item: Revocation) -> Change:
+    record, now = item.record, ctx.clock()
+    by, commit = record.withdrawn_by, record.withdrawn_commit
+    if item.reason == "withdrawn" and commit is None:
+        by, commit = _withdrawer(ctx, record)
+    if record.handle is None:
+        return _failed(ctx, item, by, commit, "the record has no handle to revoke by")
+    backend = ctx.backend(record.kind)
+    try:
+        outcome = backend.revoke(record.kind, record.handle)
+        if backend.is_live(record.kind, record.handle):
+            raise OperationalError("it is still live after revoking")
+    except OperationalError as exc:
+        return _failed(ctx, item, by, commit, str(exc))
+    reason, lag = _classify(record, item.reason, outcome == "already-gone", ctx)
+    ctx.report.revoked.append(
+        f"{record.grant_id}: {record.resource} for {record.requester}: {reason}"
+        + (f", lag {lag}s" if item.reason == "expired" else "")
+    )
+    return Change(
+        action="revoke",
+        summary=f"revoked {record.grant_id} ({reason}"
+        + (f", lag {lag}s" if item.reason == "expired" else "")
+        + (f", withdrawn by {by}" if by else "")
+        + ")",
+        guard=Guard(record.grant_id, LIVE),
+        audit=(
+            entries.revoked(
+                grant_id=record.grant_id, reason=reason, revoked_at=now, lag_seconds=lag, by=by
+            ),
+        ),
+        close=(record.grant_id,),
+        retire=(record.request_path,),
+        request_id=record.request_id,
+        grant_id=record.grant_id,
+        pr=record.pr,
+        comment=(
+            record.pr,
+            comments.marker("revoked", record.grant_id),
+            comments.revoked(record, reason, by, lag),
+        ),
+    )
+
+
+def _classify(
+    record: GrantRecord, why: str, gone: bool, ctx: RunContext
+) -> tuple[RevokeReason, int]:
+    """The recorded reason and lag. Lag is how long access outlived ``expires_at``: a token or
+    lease Vault already ended by its own TTL outlived it by nothing; otherwise the sweep's
+    revocation time bounds it."""
+    if why == "expired":
+        if gone and record.kind in TTL_KINDS:
+            lag = 0
+        else:
+            lag = lag_seconds(record.expires_at, ctx.clock())
+            ctx.report.lags.append(lag)
+        return "expired", lag
+    return ("out-of-band" if gone else "withdrawn"), 0
+
+
+def _failed(
+    ctx: RunContext, item: Revocation, by: str | None, commit: str | None, error: str
+) -> Change:
+    record = item.record
+    attempt = record.failures + 1
+    ctx.report.failed.append(
+        f"{record.grant_id}: revoking ({item.reason}, attempt {attempt}): {error}; it stays "
+        "revoke-pending and the next run retries"
+    )
+    pending = record.evolve(
+        status="revoke-pending",
+        revoke_reason=item.reason,
+        withdrawn_by=by,
+        withdrawn_commit=commit,
+        failures=attempt,
+    )
+    return Change(
+        action="revoke-failed",
+        summary=f"could not revoke {record.grant_id} yet (attempt {attempt}): {error}",
+        guard=Guard(record.grant_id, LIVE),
+        audit=(entries.revoke_failed(grant_id=record.grant_id, error=error, attempt=attempt),),
+        write=(pending,),
+        request_id=record.request_id,
+        grant_id=record.grant_id,
+        pr=record.pr,
+    )
+
+
+def _withdrawer(ctx: RunContext, record: GrantRecord) -> tuple[str | None, str | None]:
+    """Who deleted the request file: the author of the merged PR whose commit deleted it.
+    Withdrawing is always safe, so a failure here never holds up the revocation."""
+    try:
+        commit = ctx.git.deleting_commit(record.request_path)
+        if commit is None:
+            return None, None
+        pulls = [
+            p
+            for p in ctx.github.pulls_for_commit(commit)
+            if p.merged and p.base_ref == ctx.branch and p.merge_commit_sha == commit
+        ]
+    except OperationalError as exc:
+        ctx.report.notes.append(f"{record.grant_id}: could not tell who withdrew it: {exc}")
+        return None, None
+    return (pulls[0].author if len(pulls) == 1 else None), commit
+
+
+def remind(ctx: RunContext, record: GrantRecord) -> Change:
+    now = ctx.clock()
+    left = max(1, int((record.expires_at - now).total_seconds() // 60))
+    return Change(
+        action="remind",
+        summary=f"reminded {record.requester} that {record.grant_id} ends in {left} minutes",
+        guard=Guard(record.grant_id, frozenset({"active"})),
+        write=(record.evolve(reminded_at=now),),
+        grant_id=record.grant_id,
+        pr=record.pr,
+        comment=(
+            record.pr,
+            comments.marker("reminder", record.grant_id),
+            comments.reminder(record, left),
+        ),
+    )
