@@ -1,0 +1,114 @@
+"""``jit check``: validate request files and all policies offline, and report findings.
+
+Exit codes: 0 no errors (warnings and notes are fine), 1 errors, 2 usage (a path outside
+the repository, a bad --author). Offline there are no reviews and no team memberships, so
+eligibility through a team is a note, and the hours window is judged for access starting
+now or at ``not_before``; when access would start at merge, a time outside the window is
+only a warning, because the pull-request check judges it again when it matters.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO, cast
+
+from jit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from jit.findings import Finding
+from jit.model import Context, Request
+from jit.output import FORMATS, Format, render, summary
+from jit.parse_values import Problem, check_login
+from jit.repo import RepoSnapshot, load_repo, relative
+
+
+def run(
+    repo: Path,
+    author: str | None,
+    fmt: str,
+    paths: tuple[Path, ...],
+    *,
+    now: datetime | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Check ``paths`` (default: every request) and all policies of ``repo``; print the
+    findings in ``fmt`` to ``out`` and a one-line summary to ``err``."""
+    out, err = out or sys.stdout, err or sys.stderr
+    usage = _usage_problem(repo, author, fmt, paths)
+    if usage is not None:
+        err.write(f"Error: {usage}\n")
+        return EXIT_USAGE
+    if now is None:
+        from jit.adapters.clock import now as clock
+
+        now = clock()
+    snapshot = load_repo(repo, {}, list(paths) or None)
+    findings = list(snapshot.findings) + judge(snapshot, Context(now=now, pr_author=author))
+    findings.sort(key=lambda f: (f.file, f.line or 0, f.column or 0, f.code))
+    out.write(render(findings, cast(Format, fmt)))
+    err.write(summary(findings, len(snapshot.files), len(snapshot.policies.resources)) + "\n")
+    return EXIT_FINDINGS if any(f.is_error for f in findings) else EXIT_OK
+
+
+def judge(snapshot: RepoSnapshot, ctx: Context) -> list[Finding]:
+    """The policy engine's findings for every parsed request, offline."""
+    from jit.policy import evaluate
+
+    findings: list[Finding] = []
+    for request in snapshot.requests:
+        if request.resource in snapshot.policies.invalid:
+            findings.append(_policy_broken(request))
+            continue
+        decision = evaluate(request, snapshot.policies, ctx)
+        findings.extend(_offline(f, request, ctx.now) for f in decision.findings)
+    return findings
+
+
+def _offline(finding: Finding, request: Request, now: datetime) -> Finding:
+    starts_at_merge = request.not_before is None or request.not_before <= now
+    if finding.code == "outside-hours" and finding.is_error and starts_at_merge:
+        return replace(
+            finding,
+            severity="warning",
+            message=finding.message
+            + " (checked for access starting now; the pull-request check judges the time "
+            "it is merged)",
+        )
+    return finding
+
+
+def _policy_broken(request: Request) -> Finding:
+    return Finding(
+        request.path,
+        request.line_of("resource"),
+        request.column_of("resource"),
+        "resource-policy-invalid",
+        "error",
+        f"the policy of {request.resource} has errors (reported for policies/), so it cannot "
+        "be granted until the policy owners fix them",
+    )
+
+
+def _usage_problem(repo: Path, author: str | None, fmt: str, paths: Sequence[Path]) -> str | None:
+    if fmt not in FORMATS:
+        return f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}"
+    if not repo.is_dir():
+        return f"--repo {repo} is not a directory"
+    login = check_login(author, "--author") if author is not None else None
+    if isinstance(login, Problem):
+        return login.message
+    for path in paths:
+        if relative(repo, path) is None:
+            return (
+                f"{path} is not inside the repository {repo}; paths are relative to the "
+                "current directory"
+            )
+        if not path.exists() and not path.is_symlink():
+            return f"{path} does not exist"
+    return None
+
+
+__all__ = ["Format", "judge", "run"]
