@@ -31,7 +31,8 @@ class Call:
     path: str
     query: dict[str, str]
     status: int
-    body: Any = None
+    body: Any = None  # the JSON request body
+    response: Any = None  # the JSON response body (None for 204)
 
 
 @dataclass
@@ -142,7 +143,7 @@ class FakeHttp:
             raw = request.body.decode() if isinstance(request.body, bytes) else request.body
             body = json.loads(raw)
         status, payload, headers = self._dispatch(method, path, query, body, request)
-        self.calls.append(Call(method, path, query, status, body))
+        self.calls.append(Call(method, path, query, status, body, payload))
         headers = {**self._rate_headers(), **headers}
         headers["Content-Type"] = "application/json; charset=utf-8"
         return status, headers, "" if payload is None else json.dumps(payload)

@@ -502,3 +502,41 @@ def content(u: Urls, full_name: str, path: str, ref: str, entry: Entry | None) -
 
 def error(message: str, status: int, doc: str = "https://docs.github.com/rest") -> Json:
     return {"message": message, "documentation_url": doc, "status": str(status)}
+
+
+def issue(u: Urls, full_name: str, rec: Pull, author: User, comments: int) -> Json:
+    """The issue side of a pull request (``GET /repos/{o}/{r}/issues/{n}``)."""
+    api = f"{u.repo(full_name)}/issues/{rec.number}"
+    html = f"{u.web}/{full_name}/pull/{rec.number}"
+    return {
+        "id": rec.id + 1_000_000,
+        "node_id": node_id("Issue", rec.id),
+        "url": api,
+        "repository_url": u.repo(full_name),
+        "labels_url": f"{api}/labels{{/name}}",
+        "comments_url": f"{api}/comments",
+        "events_url": f"{api}/events",
+        "html_url": html,
+        "number": rec.number,
+        "state": rec.state,
+        "title": rec.title,
+        "body": rec.body,
+        "user": user(u, author),
+        "labels": [],
+        "assignee": None,
+        "assignees": [],
+        "milestone": None,
+        "locked": False,
+        "comments": comments,
+        "pull_request": {
+            "url": f"{u.repo(full_name)}/pulls/{rec.number}",
+            "html_url": html,
+            "diff_url": f"{html}.diff",
+            "patch_url": f"{html}.patch",
+            "merged_at": iso(rec.merged_at),
+        },
+        "closed_at": iso(rec.closed_at),
+        "created_at": iso(rec.created_at),
+        "updated_at": iso(rec.updated_at),
+        "author_association": "MEMBER",
+    }

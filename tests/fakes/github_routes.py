@@ -110,12 +110,23 @@ def list_reviews(fake: FakeGitHub, req: Req) -> Result:
     return 200, [fake.render_review(pr.number, r) for r in visible]
 
 
-@route("PUT", "{repo}/pulls/{number}/reviews/{review_id}/dismissals")
-def dismiss_review(fake: FakeGitHub, req: Req) -> Result:
+def _review(fake: FakeGitHub, req: Req) -> tuple[Any, Any]:
     pr = _pull(fake, req)
     review = next((r for r in pr.reviews if str(r.id) == req.params["review_id"]), None)
     if review is None:
         raise not_found()
+    return pr, review
+
+
+@route("GET", "{repo}/pulls/{number}/reviews/{review_id}")
+def get_review(fake: FakeGitHub, req: Req) -> Result:
+    pr, review = _review(fake, req)
+    return 200, fake.render_review(pr.number, review)
+
+
+@route("PUT", "{repo}/pulls/{number}/reviews/{review_id}/dismissals")
+def dismiss_review(fake: FakeGitHub, req: Req) -> Result:
+    pr, review = _review(fake, req)
     if review.state not in ("APPROVED", "CHANGES_REQUESTED"):
         raise HttpError(422, "Can not dismiss a commented pull request review")
     review.state = "DISMISSED"
@@ -165,6 +176,7 @@ def pulls_for_commit(fake: FakeGitHub, req: Req) -> Result:
     return 200, [fake.render_pull(pr, simple=True) for pr in fake.pulls_with_commit(sha)]
 
 
+@route("GET", "{repo}/statuses/{ref}", paginated=True)  # the older alias PyGithub uses
 @route("GET", "{repo}/commits/{ref}/statuses", paginated=True)
 def list_statuses(fake: FakeGitHub, req: Req) -> Result:
     fake.require_repo(req.params["owner"], req.params["repo"])
@@ -215,6 +227,13 @@ def create_status(fake: FakeGitHub, req: Req) -> Result:
 
 
 # --- issue comments -----------------------------------------------------------------------
+
+
+@route("GET", "{repo}/issues/{number}")
+def get_issue(fake: FakeGitHub, req: Req) -> Result:
+    pr = _pull(fake, req)
+    count = len(fake.comments_on(pr))
+    return 200, js.issue(fake.urls, fake.repo.full_name, pr, fake.users[pr.author], count)
 
 
 @route("GET", "{repo}/issues/{number}/comments", paginated=True)
@@ -360,6 +379,7 @@ def membership_by_slug(fake: FakeGitHub, req: Req) -> Result:
     return _membership(fake, req, _team_by_slug(fake, req))
 
 
+@route("GET", "/teams/{team_id}")
 @route("GET", "/organizations/{org_id}/team/{team_id}")
 def get_team_by_id(fake: FakeGitHub, req: Req) -> Result:
     return 200, fake.render_team(_team_by_id(fake, req))
@@ -376,6 +396,7 @@ def membership_legacy(fake: FakeGitHub, req: Req) -> Result:
 
 
 @route("GET", "/teams/{team_id}/members/{username}")
+@route("GET", "/organizations/{org_id}/team/{team_id}/members/{username}")
 def member_legacy(fake: FakeGitHub, req: Req) -> Result:
     m = _team_by_id(fake, req).members.get(req.params["username"])
     if m is None or m.state != "active":
