@@ -1,0 +1,241 @@
+"""Talking to Vault: log in (``connect``) and make calls with bounded retries (``VaultHttp``).
+
+hvac is used as the transport only (its adapter adds the Vault headers); every call goes
+through ``VaultHttp.call``, which retries what is safe to retry and turns every failure into
+an ``OperationalError`` that names the call, what Vault said and how to fix it. Errors never
+carry a request body, so a secret sent to Vault cannot leak through an exception message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import hvac
+from hvac.adapters import JSONAdapter
+
+import requests
+from jit.adapters.oidc import fetch_id_token, print_mask
+from jit.errors import JitError, OperationalError
+from jit.model import VaultSettings
+
+log = logging.getLogger("jit.vault")
+Json = dict[str, Any]
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+#: Statuses that prove Vault did not act on the request, so even a create may be retried.
+_NOT_ACTED = frozenset({429, 502, 503})
+_CAPABILITY = {"GET": ["read"], "LIST": ["list"], "DELETE": ["delete"], "POST": ["update"]}
+
+
+class VaultRequestError(OperationalError):
+    """A Vault call failed. ``status`` is None when Vault never answered."""
+
+    def __init__(
+        self, message: str, *, status: int | None, errors: Sequence[str], retryable: bool
+    ) -> None:
+        super().__init__(message, retryable=retryable)
+        self.status = status
+        self.errors = tuple(errors)
+
+    def says(self, text: str) -> bool:
+        return any(text in e for e in self.errors)
+
+
+def _errors(response: requests.Response) -> list[str]:
+    if response.headers.get("Content-Type") == "application/json":
+        try:
+            found = response.json().get("errors")
+        except (ValueError, AttributeError):
+            found = None
+        if isinstance(found, list):
+            return [str(e).replace("1 error occurred:\n\t* ", "").strip() for e in found]
+    return [f"HTTP {response.status_code}"]
+
+
+class VaultHttp:
+    """One Vault address, namespace and token, with retries and readable errors."""
+
+    def __init__(
+        self,
+        client: hvac.Client,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        self.client = client
+        self._adapter = client.adapter
+        self._sleep = sleep
+        self.retries = retries
+        self._backoff = backoff
+
+    def with_token(self, token: str) -> VaultHttp:
+        """The same Vault, session and namespace, acting as another token."""
+        adapter = JSONAdapter.from_adapter(self._adapter)
+        adapter.token = token
+        clone = VaultHttp(
+            self.client, sleep=self._sleep, retries=self.retries, backoff=self._backoff
+        )
+        clone._adapter = adapter
+        return clone
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        wrap_ttl: int | None = None,
+        idempotent: bool = True,
+        capabilities: Sequence[str] | None = None,
+    ) -> Json | None:
+        """``method`` (GET, POST, DELETE, LIST) ``/v1/<path>``: the JSON body on 200, None on 204.
+
+        Retries 429, 5xx, sealed and timeouts with exponential backoff; a call that is not
+        idempotent (it creates a credential) is retried only when Vault certainly did not act.
+        """
+        where = f"{method} {path}"
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self._sleep(self._backoff * 2 ** (attempt - 1))
+            try:
+                result = self._adapter.request(
+                    method.lower(),
+                    f"/v1/{path}",
+                    json=dict(body) if body is not None else None,
+                    wrap_ttl=f"{wrap_ttl}s" if wrap_ttl else None,
+                    raise_exception=False,
+                )
+            except requests.ConnectTimeout:
+                last = "connection timed out"
+                continue
+            except (requests.ConnectionError, requests.Timeout) as err:
+                last = f"no answer: {type(err).__name__}"
+                if idempotent:
+                    continue
+                break
+            if isinstance(result, dict):
+                return result
+            if result.status_code == 204:
+                return None
+            status, errors = result.status_code, _errors(result)
+            if status in _RETRY_STATUS and (idempotent or status in _NOT_ACTED):
+                last = f"{status} {'; '.join(errors)}"
+                continue
+            raise self._failure(where, path, method, status, errors, capabilities)
+        else:
+            raise VaultRequestError(
+                f"Vault did not complete {where} after {self.retries + 1} attempts "
+                f"(last: {last}). The work stays pending; the next run retries it.",
+                status=None,
+                errors=[last],
+                retryable=True,
+            )
+        raise VaultRequestError(
+            f"Vault did not answer {where} ({last}); it may have acted on it. The next run "
+            "looks for anything it created before issuing again.",
+            status=None,
+            errors=[last],
+            retryable=True,
+        )
+
+    @staticmethod
+    def _failure(
+        where: str,
+        path: str,
+        method: str,
+        status: int,
+        errors: list[str],
+        capabilities: Sequence[str] | None,
+    ) -> VaultRequestError:
+        said = "; ".join(errors) or "no details"
+        if status == 403:
+            caps = ", ".join(f'"{c}"' for c in (capabilities or _CAPABILITY.get(method, [])))
+            message = (
+                f"Vault denied {where} ({said}). The job's Vault policy lacks "
+                f'path "{path}" {{ capabilities = [{caps}] }}; add it to the policy the JWT '
+                "role gives the job (see the README, Vault set-up)."
+            )
+            return VaultRequestError(message, status=status, errors=errors, retryable=False)
+        if status == 404:
+            message = (
+                f"Vault has nothing at {where} ({said}). Check that the secrets engine or auth "
+                "method is mounted at that path and that VAULT_NAMESPACE is right."
+            )
+            return VaultRequestError(message, status=status, errors=errors, retryable=False)
+        if status in _RETRY_STATUS:
+            message = (
+                f"Vault failed {where} ({status}: {said}) and it may have acted on it. The next "
+                "run looks for anything it created before issuing again."
+            )
+            return VaultRequestError(message, status=status, errors=errors, retryable=True)
+        message = f"Vault rejected {where} ({status}: {said})."
+        return VaultRequestError(message, status=status, errors=errors, retryable=False)
+
+
+def _setting(env: Mapping[str, str], name: str, configured: str | None) -> str | None:
+    return env.get(name) or configured or None
+
+
+def connect(
+    settings: VaultSettings,
+    env: Mapping[str, str],
+    *,
+    session: requests.Session | None = None,
+    mask: Callable[[str], None] = print_mask,
+    sleep: Callable[[float], None] = time.sleep,
+) -> hvac.Client:
+    """An authenticated hvac client: ``VAULT_TOKEN`` if set, else GitHub OIDC -> JWT login.
+
+    ``VAULT_ADDR``, ``VAULT_NAMESPACE``, ``VAULT_CACERT``, ``JIT_VAULT_AUTH_PATH``,
+    ``JIT_VAULT_ROLE`` and ``JIT_VAULT_AUDIENCE`` override the settings file.
+    """
+    address = _setting(env, "VAULT_ADDR", settings.address)
+    if not address:
+        raise JitError(
+            "Vault's address is unknown: set VAULT_ADDR for the job or vault.address in "
+            "policies/settings.yaml."
+        )
+    namespace = _setting(env, "VAULT_NAMESPACE", settings.namespace)
+    verify: bool | str = env.get("VAULT_CACERT") or True
+    token = env.get("VAULT_TOKEN", "")
+    client = hvac.Client(
+        url=address, token=token, namespace=namespace, session=session, verify=verify
+    )
+    if token:
+        log.info("using VAULT_TOKEN for %s", address)
+        return client
+    role = _setting(env, "JIT_VAULT_ROLE", settings.auth_role)
+    if not role:
+        raise JitError(
+            "No Vault login role: set vault.auth_role in policies/settings.yaml or JIT_VAULT_ROLE "
+            "for the job (or give it VAULT_TOKEN)."
+        )
+    mount = (_setting(env, "JIT_VAULT_AUTH_PATH", settings.auth_mount) or "jwt").strip("/")
+    audience = _setting(env, "JIT_VAULT_AUDIENCE", settings.oidc_audience) or "vault"
+    jwt = fetch_id_token(env, audience, session=session, mask=mask, sleep=sleep)
+    try:
+        answer = VaultHttp(client, sleep=sleep).call(
+            "POST", f"auth/{mount}/login", body={"role": role, "jwt": jwt}
+        )
+    except VaultRequestError as err:
+        if err.status != 400:
+            raise
+        raise JitError(
+            f"Vault refused the GitHub OIDC login at auth/{mount} with role {role!r}: "
+            f"{'; '.join(err.errors)}. Check the role's bound_audiences (the job asks for "
+            f"{audience!r}, JIT_VAULT_AUDIENCE) and that its bound_claims match this "
+            "repository, its main branch and the jit workflow."
+        ) from None
+    client_token = ((answer or {}).get("auth") or {}).get("client_token")
+    if not isinstance(client_token, str) or not client_token:
+        raise OperationalError(
+            f"Vault's login at auth/{mount} returned no token; retrying next run."
+        )
+    mask(client_token)
+    client.token = client_token
+    log.info("logged in to Vault at %s via auth/%s role %s", address, mount, role)
+    return client

@@ -1,0 +1,103 @@
+"""``sys/``: auth and secrets mounts, ACL policies, seal status."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tests.fakes.vault import acl
+from tests.fakes.vault.routing import route
+from tests.fakes.vault.wire import Reply, Req, bad_request, envelope, no_content, not_found, ok
+
+if TYPE_CHECKING:
+    from tests.fakes.vault.core import FakeVault
+
+AUTH_TYPES = frozenset({"jwt", "github", "token", "userpass", "oidc"})
+SECRET_TYPES = frozenset({"database", "kubernetes", "kv", "aws"})
+
+
+@route("system", "GET", "auth")
+def _list_auth(v: FakeVault, req: Req) -> Reply:
+    data = {
+        m.path.removeprefix("auth/"): {
+            "accessor": m.accessor,
+            "type": m.type,
+            "description": "",
+            "config": {"default_lease_ttl": 0, "max_lease_ttl": 0},
+            "local": False,
+            "seal_wrap": False,
+            "options": None,
+        }
+        for m in v.mounts.values()
+        if m.is_auth
+    }
+    body = envelope(data=data)
+    body.update(data)  # sys/auth also repeats the mounts at the top level
+    return Reply(200, body)
+
+
+@route("system", "POST", "auth/{path}", sudo=True)
+def _enable_auth(v: FakeVault, req: Req) -> Reply:
+    kind = str(req.body.get("type") or "")
+    if kind not in AUTH_TYPES:
+        raise bad_request(
+            f'unknown auth method type "{kind}"' if kind else "auth method type required"
+        )
+    path = "auth/" + req.params["path"].strip("/") + "/"
+    if path in v.mounts:
+        raise bad_request(f"path is already in use at {path}")
+    v.enable(path, kind)
+    return no_content()
+
+
+@route("system", "POST", "mounts/{path}")
+def _enable_secrets(v: FakeVault, req: Req) -> Reply:
+    kind = str(req.body.get("type") or "")
+    if kind not in SECRET_TYPES:
+        raise bad_request(f"plugin not found in the catalog: {kind}")
+    path = req.params["path"].strip("/") + "/"
+    if path in v.mounts:
+        raise bad_request(f"path is already in use at {path}")
+    v.enable(path, kind)
+    return no_content()
+
+
+@route("system", "POST", "policies/acl/{name}")
+def _write_policy(v: FakeVault, req: Req) -> Reply:
+    text = str(req.body.get("policy") or "")
+    try:
+        rules = acl.parse(text)
+    except acl.PolicyError as err:
+        raise bad_request(f"failed to parse policy: {err}") from None
+    v.policies[req.params["name"]] = rules
+    v.policy_texts[req.params["name"]] = text
+    return no_content()
+
+
+@route("system", "GET", "policies/acl/{name}")
+def _read_policy(v: FakeVault, req: Req) -> Reply:
+    name = req.params["name"]
+    if name not in v.policy_texts:
+        raise not_found()
+    return ok({"name": name, "policy": v.policy_texts[name]})
+
+
+@route("system", "DELETE", "policies/acl/{name}")
+def _delete_policy(v: FakeVault, req: Req) -> Reply:
+    v.policies.pop(req.params["name"], None)
+    v.policy_texts.pop(req.params["name"], None)
+    return no_content()
+
+
+@route("system", "GET", "seal-status", authenticated=False)
+def _seal_status(v: FakeVault, req: Req) -> Reply:
+    return Reply(
+        200,
+        {
+            "type": "shamir",
+            "initialized": True,
+            "sealed": v.sealed,
+            "t": 1,
+            "n": 1,
+            "version": "1.15.0",
+        },
+    )

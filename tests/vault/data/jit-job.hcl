@@ -1,0 +1,46 @@
+# jit-job: what the jit workflow's own Vault token may do (least privilege).
+
+# Create vault-token grants, and the holder tokens of vault-credentials grants, via the
+# "jit" token role (which makes them orphans, non-renewable, with the role's allowed policies).
+path "auth/token/create/jit" {
+  capabilities = ["update"]
+}
+
+# Check issued tokens, and revoke them on expiry or withdrawal.
+path "auth/token/lookup-accessor" {
+  capabilities = ["update"]
+}
+path "auth/token/revoke-accessor" {
+  capabilities = ["update"]
+}
+
+# Crash recovery: find a token by its jit_grant metadata (Vault cannot search metadata).
+path "auth/token/accessors" {
+  capabilities = ["list", "sudo"]
+}
+
+# Wrap vault-credentials for delivery.
+path "sys/wrapping/wrap" {
+  capabilities = ["update"]
+}
+
+# Check and revoke leases of vault-credentials grants.
+path "sys/leases/lookup" {
+  capabilities = ["update"]
+}
+path "sys/leases/revoke" {
+  capabilities = ["update"]
+}
+
+# vault-group grants: find the requester's entity, manage the jit-* groups only.
+path "identity/lookup/entity" {
+  capabilities = ["update"]
+}
+path "identity/group/name/jit-*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+
+# Only when vault.identity_mount_accessor is not set: read the github mount's accessor.
+path "sys/auth" {
+  capabilities = ["read"]
+}
