@@ -26,10 +26,6 @@ class Match:
     via: Principal | None  # the first principal that admits the login, if any
     unknown: tuple[str, ...] = ()  # listed teams whose membership is not known
 
-    @property
-    def decided(self) -> bool:
-        return self.via is not None or not self.unknown
-
 
 class Directory:
     """Team memberships from a Context, normalised for case-insensitive lookups.

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from jit.durations import format_duration
+from jit.durations import ABSOLUTE_MAX_SECONDS, format_duration
 from jit.findings import Finding, Severity
 from jit.model import Context, Request, Resource
 from jit.policy_hours import describe, judge, local_text, never_opens, zone
@@ -87,8 +87,16 @@ def eligibility(
 
 
 def duration(out: Outcome, resource: Resource) -> None:
-    asked, most = format_duration(out.request.duration), format_duration(resource.max_duration)
-    if out.request.duration > resource.max_duration:
+    """Within the resource's maximum, and never beyond jit's absolute cap or below 1s."""
+    limit = min(resource.max_duration, ABSOLUTE_MAX_SECONDS)
+    asked, most = format_duration(out.request.duration), format_duration(limit)
+    if out.request.duration <= 0:
+        out.add(
+            "duration",
+            "duration-invalid",
+            f"the duration must be positive; ask for a duration such as 30m, up to {most}",
+        )
+    elif out.request.duration > limit:
         out.add(
             "duration",
             "duration-over-max",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 
+from jit.durations import ABSOLUTE_MAX_SECONDS
 from jit.findings import Finding
 from jit.model import Hours
 from jit.policy import access_start, evaluate
 from tests.policy.strategies import (
-    HEAD,
     T0,
     context,
     office_hours,
@@ -132,9 +132,13 @@ def test_duration_over_max_matches_the_documented_message() -> None:
     assert not decision.allowed
 
 
-def test_duration_at_the_max_is_allowed() -> None:
+def test_duration_at_the_max_is_allowed_and_one_second_more_is_not() -> None:
     decision = evaluate(request(duration=4 * 3600), POLICIES, context(review("bob")))
     assert decision.allowed
+    decision = evaluate(request(duration=4 * 3600 + 1), POLICIES, context(review("bob")))
+    assert only(decision.findings, "duration-over-max").message.startswith(
+        "4h1s exceeds the 4h maximum"
+    )
 
 
 def test_ticket_required_when_the_resource_names_a_pattern() -> None:
@@ -279,3 +283,27 @@ def test_expiry_is_none_when_it_would_leave_the_calendar() -> None:
     decision = evaluate(request(), POLICIES, context(now=edge))
     assert decision.starts_at == edge
     assert decision.expires_at is None
+
+
+def test_outside_hours_at_the_edge_of_the_calendar_still_explains() -> None:
+    pol = policies(resource(hours=office_hours()))
+    edge = datetime.min.replace(tzinfo=timezone(timedelta(hours=14)))  # before year 1 in UTC
+    decision = evaluate(request(), pol, context(review("bob"), now=edge))
+    finding = only(decision.findings, "outside-hours")
+    assert "it would start 0001-01-01T00:00:00+14:00; pick a start inside" in finding.message
+    assert decision.starts_at == edge
+
+
+def test_no_policy_can_allow_more_than_the_absolute_maximum() -> None:
+    pol = policies(resource(max_duration=ABSOLUTE_MAX_SECONDS * 2))
+    decision = evaluate(request(duration=ABSOLUTE_MAX_SECONDS + 60), pol, context(review("bob")))
+    assert only(decision.findings, "duration-over-max").message == (
+        "90d1m exceeds the 90d maximum for prod-db; ask for 90d or less"
+    )
+
+
+def test_a_duration_that_is_not_positive_is_refused() -> None:
+    for seconds in (0, -3600):
+        decision = evaluate(request(duration=seconds), POLICIES, context(review("bob")))
+        assert codes(decision.findings) == ["duration-invalid"]
+        assert not decision.allowed
