@@ -4,17 +4,56 @@ from pathlib import Path
 
 import click
 
+#: Where a passphrase is asked for: the terminal, since standard input may carry the comment.
+TTY = "/dev/tty"
+
 
 @click.command()
-@click.option("--identity", "-i", type=click.Path(dir_okay=False, path_type=Path),
-              help="Your SSH private key (default: ~/.ssh/id_ed25519, then id_rsa).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the secret to this file (mode 0600) instead of standard output.")
-@click.option("--format", "fmt", type=click.Choice(["json", "env", "dotenv"]), default="json",
-              show_default=True)
+@click.option(
+    "--identity",
+    "-i",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your SSH private key (default: ~/.ssh/id_ed25519, then id_rsa).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the secret to this file (mode 0600) instead of standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "env", "dotenv"]),
+    default="json",
+    show_default=True,
+)
 @click.argument("message", required=False)
 def unwrap(identity: Path | None, output: Path | None, fmt: str, message: str | None) -> int:
-    """Decrypt your delivery comment and unwrap the secret from Vault (one use only)."""
+    """Decrypt your delivery comment and unwrap the secret from Vault (one use only).
+
+    MESSAGE is the comment jit posted on your pull request: a file holding it, the text itself,
+    or "-" (the default) to read it from standard input.
+    """
     from jit.commands.unwrap import run
 
-    return run(identity=identity, output=output, fmt=fmt, message=message)
+    return run(
+        identity=identity, output=output, fmt=fmt, message=message, passphrase=ask_passphrase
+    )
+
+
+def ask_passphrase(key: str) -> str:
+    """Ask on the terminal (not standard input, which may carry the comment)."""
+    import getpass
+
+    from jit.delivery import DeliveryError
+
+    try:
+        with Path(TTY).open("rb"):  # is there a terminal to ask on?
+            pass
+    except OSError:
+        raise DeliveryError(
+            f"{key} is protected by a passphrase and there is no terminal to ask for it on; run "
+            "jit unwrap in a terminal, or pass an unprotected key with --identity."
+        ) from None
+    return getpass.getpass(f"Passphrase for {key}: ")

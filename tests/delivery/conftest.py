@@ -62,3 +62,8 @@ def assert_golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), (
         f"{path} differs; review, then JIT_UPDATE_GOLDEN=1"
     )
+
+
+from tests.fakes.vault.plugin import fake_clock, fake_vault, vault_rsps  # noqa: E402
+
+__all__ = ["fake_clock", "fake_vault", "vault_rsps"]

@@ -145,9 +145,14 @@ def test_unusable_private_keys_are_explained(ecdsa_key: KeyPair) -> None:
         load_identity(ecdsa_key.private, "id_ecdsa")
     with pytest.raises(DeliveryError, match="not an SSH private key"):
         load_identity(b"hello", "notes.txt")
-    broken = b"-----BEGIN OPENSSH PRIVATE KEY-----\n!!!\n-----END OPENSSH PRIVATE KEY-----\n"
-    with pytest.raises(DeliveryError, match="not an SSH private key"):
-        load_identity(broken, "broken")
+    for body in (b"!!!", b"abc"):  # no key data; base64 with bad padding
+        broken = (
+            b"-----BEGIN OPENSSH PRIVATE KEY-----\n"
+            + body
+            + b"\n-----END OPENSSH PRIVATE KEY-----\n"
+        )
+        with pytest.raises(DeliveryError, match="not an SSH private key"):
+            load_identity(broken, "broken")
 
 
 def encrypted_openssh(key: KeyPair, tmp_path: Path, passphrase: str) -> bytes:

@@ -1,0 +1,216 @@
+"""``jit unwrap``: open your delivery comment with your SSH key and unwrap the secret from Vault.
+
+The wrapping token works once. Everything that can fail without spending it (reading the comment,
+loading and decrypting with the key, preparing the output file) happens before the unwrap. The
+secret goes to exactly one place: standard output, or a file created with mode 0600 and moved into
+place atomically. Nothing else (progress, errors) ever contains it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shlex
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from jit.delivery import (
+    DeliveryError,
+    DeliveryPayload,
+    find_armored,
+    find_plain_payload,
+    load_identity,
+    open_sealed,
+)
+from jit.errors import EXIT_OK, JitError
+
+FORMATS = ("json", "env", "dotenv")
+DEFAULT_KEYS = ("id_ed25519", "id_rsa")
+MAX_INPUT = 1 << 20  # a delivery comment is a few kilobytes
+#: For a vault-token grant, the names the Vault CLI reads.
+_ENV_NAMES = {
+    "client_token": "VAULT_TOKEN",
+    "vault_addr": "VAULT_ADDR",
+    "vault_namespace": "VAULT_NAMESPACE",
+}
+#: What ``unwrap_secret`` returns for a vault-token grant (an auth block).
+_TOKEN_KEYS = frozenset({"token", "accessor", "policies", "lease_duration", "renewable"})
+
+Passphrase = Callable[[str], str]
+
+
+def run(
+    identity: Path | None,
+    output: Path | None,
+    fmt: str,
+    message: str | None,
+    *,
+    passphrase: Passphrase | None = None,
+) -> int:
+    """``passphrase(key_path)`` is asked for a passphrase-protected key; None: such keys fail."""
+    if fmt not in FORMATS:
+        raise JitError(f"Unknown --format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    text, source = _read_message(message)
+    payload = _payload(text, source, identity, passphrase)
+    click.echo(
+        f"Unwrapping grant {payload.grant_id} from {payload.vault_addr} (this works once).",
+        err=True,
+    )
+    with _private_file(output) as write:
+        response = _unwrap(payload)
+        values = secret_values(response, payload)
+        write(render(values, fmt))
+    if output is not None:
+        click.echo(
+            f"Wrote {len(values)} value(s) to {output} (mode 0600). Access ends at {payload.expires_at}.",
+            err=True,
+        )
+    else:
+        click.echo(f"Access ends at {payload.expires_at}.", err=True)
+    return EXIT_OK
+
+
+def _read_message(message: str | None) -> tuple[str, str]:
+    if message is None or message == "-":
+        if sys.stdin.isatty():
+            click.echo("Paste the delivery comment, then press Ctrl-D:", err=True)
+        return sys.stdin.read(MAX_INPUT), "standard input"
+    if "\n" not in message and len(message) < 4096 and Path(message).expanduser().is_file():
+        path = Path(message).expanduser()
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return handle.read(MAX_INPUT), str(path)
+    return message, "the argument"
+
+
+def _payload(
+    text: str, source: str, identity: Path | None, passphrase: Passphrase | None
+) -> DeliveryPayload:
+    blocks = find_armored(text)
+    if blocks:
+        identities, problems = _identities(identity, passphrase)
+        try:
+            return open_sealed(blocks, identities)
+        except DeliveryError as exc:
+            raise DeliveryError(" ".join([str(exc), *problems])) from None
+    plain = find_plain_payload(text)
+    if plain is not None:
+        return plain
+    raise DeliveryError(
+        f"No jit delivery found in {source}. Pass the comment jit posted on your pull request "
+        "(it holds a block starting with -----BEGIN AGE ENCRYPTED FILE-----), as a file, as an "
+        "argument, or on standard input."
+    )
+
+
+def _identities(
+    identity: Path | None, passphrase: Passphrase | None
+) -> tuple[list[object], list[str]]:
+    """The identities to try, and sentences about default keys that could not be used."""
+
+    def ask(path: Path) -> Callable[[], str] | None:
+        return None if passphrase is None else (lambda: passphrase(str(path)))
+
+    if identity is not None:
+        path = identity.expanduser()
+        return [load_identity(_read_key(path), str(path), ask(path))], []
+    ssh_dir = Path.home() / ".ssh"
+    candidates = [ssh_dir / name for name in DEFAULT_KEYS if (ssh_dir / name).is_file()]
+    if not candidates:
+        raise DeliveryError(
+            f"No SSH private key found at {ssh_dir}/id_ed25519 or {ssh_dir}/id_rsa; pass the key "
+            "whose public half is on your GitHub account with --identity PATH."
+        )
+    identities: list[object] = []
+    problems: list[str] = []
+    for path in candidates:
+        try:
+            identities.append(load_identity(_read_key(path), str(path), ask(path)))
+        except DeliveryError as exc:
+            problems.append(str(exc))
+    if not identities:
+        raise DeliveryError(" ".join(problems))
+    return identities, problems
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DeliveryError(f"Cannot read the SSH key {path}: {exc.strerror}.") from None
+
+
+def _unwrap(payload: DeliveryPayload) -> Mapping[str, Any]:
+    from jit.adapters.vault import unwrap_secret
+
+    # A spent or expired token raises JitError with a message that says so, and what to do.
+    return unwrap_secret(payload.vault_addr, payload.vault_namespace, payload.wrap_token)
+
+
+def secret_values(secret: Mapping[str, Any], payload: DeliveryPayload) -> dict[str, Any]:
+    """What the requester gets: the secret's data as Vault holds it, or for a token grant the
+    token and where to use it (``VAULT_TOKEN``, ``VAULT_ADDR``, ``VAULT_NAMESPACE``)."""
+    if set(secret) == _TOKEN_KEYS and secret.get("token"):
+        values: dict[str, Any] = {"client_token": secret["token"], "vault_addr": payload.vault_addr}
+        if payload.vault_namespace:
+            values["vault_namespace"] = payload.vault_namespace
+        return values
+    if not secret:
+        raise JitError(
+            f"Vault unwrapped grant {payload.grant_id}, but it held no values. This is "
+            "unexpected; report it to the jit maintainers."
+        )
+    return dict(secret)
+
+
+def render(values: Mapping[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(values, indent=2) + "\n"
+    lines = []
+    for key, value in values.items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        name = env_name(key)
+        if fmt == "env":
+            lines.append(f"export {name}={shlex.quote(text)}")
+        else:
+            escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            lines.append(f'{name}="{escaped}"')
+    return "\n".join(lines) + "\n"
+
+
+def env_name(key: str) -> str:
+    if key in _ENV_NAMES:
+        return _ENV_NAMES[key]
+    name = re.sub(r"[^A-Za-z0-9_]", "_", key).upper()
+    return f"_{name}" if not name or name[0].isdigit() else name
+
+
+@contextlib.contextmanager
+def _private_file(output: Path | None) -> Iterator[Callable[[str], object]]:
+    """Yields ``write(text)``. With a path, a 0600 temp file is made *before* the unwrap (so a
+    bad path costs no single-use token), then renamed over ``output``."""
+    if output is None:
+        yield lambda text: click.echo(text, nl=False)
+        return
+    target = output.expanduser()
+    if target.is_dir():
+        raise JitError(f"--output {output} is a directory; give a file name.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise JitError(f"Cannot create a file in {target.parent}: {exc.strerror}.") from None
+    os.fchmod(fd, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yield handle.write
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,378 @@
+"""``jit unwrap`` end to end: a delivery comment, the requester's SSH key, the fake Vault."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import stat
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import requests
+from jit.cli import main
+from jit.commands.unwrap import env_name, render, run, secret_values
+from jit.delivery import (
+    DeliveryPayload,
+    choose_delivery,
+    render_delivery_comment,
+    render_plain_token_comment,
+    seal,
+)
+from jit.errors import JitError
+from tests.delivery.conftest import KeyPair
+from tests.fakes.vault import FakeVault
+
+SECRET = "pw-Zq8!'\"$HOME `x`"
+GRANT = "alice-incident-4711-3f2a9c1b"
+ENDS = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+
+
+def vault_call(
+    vault: FakeVault, path: str, body: dict[str, Any], wrap_ttl: int | None = None
+) -> dict[str, Any]:
+    headers = {"X-Vault-Token": vault.root_token}
+    if wrap_ttl:
+        headers["X-Vault-Wrap-TTL"] = str(wrap_ttl)
+    response = requests.post(f"{vault.address}/v1/{path}", json=body, headers=headers, timeout=5)
+    assert response.status_code in (200, 204), response.text
+    return response.json() if response.content else {}
+
+
+def wrapped_credentials(vault: FakeVault) -> str:
+    """What the grant side does for vault-credentials: wrap the secret with sys/wrapping/wrap."""
+    answer = vault_call(
+        vault, "sys/wrapping/wrap", {"username": "v-alice-x1", "password": SECRET}, wrap_ttl=300
+    )
+    return str(answer["wrap_info"]["token"])
+
+
+def wrapped_token(vault: FakeVault) -> str:
+    """What the grant side does for vault-token: create through the token role, wrapped."""
+    vault_call(vault, "auth/token/roles/jit", {"allowed_policies": ["default"], "orphan": True})
+    answer = vault_call(
+        vault, "auth/token/create/jit", {"policies": ["default"], "ttl": "1h"}, wrap_ttl=300
+    )
+    return str(answer["wrap_info"]["token"])
+
+
+def comment(vault: FakeVault, wrap_token: str, *keys: KeyPair) -> str:
+    payload = DeliveryPayload(vault.address, None, wrap_token, GRANT, ENDS.isoformat())
+    plan = choose_delivery([k.public for k in keys], "refuse")
+    return render_delivery_comment(
+        grant_id=GRANT,
+        requester="alice",
+        resource="db-orders",
+        expires_at=ENDS,
+        unwrap_by=None,
+        armored=seal(payload, plan.recipients),
+        plan=plan,
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def jit(*args: str) -> int:
+    """Run the real command line (click, the error handler, exit codes) in-process."""
+    old = sys.argv
+    sys.argv = ["jit", "unwrap", *args]
+    try:
+        main()
+    except SystemExit as done:
+        return int(done.code or 0)
+    finally:
+        sys.argv = old
+    raise AssertionError("main() always exits")
+
+
+def test_unwrap_a_credential_from_a_comment_file(
+    fake_vault: FakeVault,
+    ed_key: KeyPair,
+    home: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ed_key.write(home / ".ssh" / "id_ed25519")
+    delivery = tmp_path / "comment.txt"
+    delivery.write_text(comment(fake_vault, wrapped_credentials(fake_vault), ed_key))
+    assert jit(str(delivery)) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"username": "v-alice-x1", "password": SECRET}
+    assert f"Unwrapping grant {GRANT} from {fake_vault.address}" in err
+
+
+def test_a_second_unwrap_fails_and_says_why(
+    fake_vault: FakeVault,
+    ed_key: KeyPair,
+    home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ed_key.write(home / ".ssh" / "id_ed25519")
+    text = comment(fake_vault, wrapped_credentials(fake_vault), ed_key)
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert jit() == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert jit("-") == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "already used or has expired" in err
+    assert "someone else may have: report it to your security team" in err
+    assert SECRET not in err
+
+
+def test_a_token_grant_gives_vault_token_variables(
+    fake_vault: FakeVault, rsa_key: KeyPair, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / ".ssh" / "id_ed25519").write_bytes(b"not the right key")
+    rsa_key.write(home / ".ssh" / "id_rsa")
+    assert jit("--format", "env", comment(fake_vault, wrapped_token(fake_vault), rsa_key)) == 0
+    out, _ = capsys.readouterr()
+    exported = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines())
+    assert set(exported) == {"VAULT_TOKEN", "VAULT_ADDR"}
+    token = exported["VAULT_TOKEN"]
+    me = requests.get(
+        f"{fake_vault.address}/v1/auth/token/lookup-self",
+        headers={"X-Vault-Token": token},
+        timeout=5,
+    )
+    assert me.status_code == 200  # a working token
+
+
+def test_output_file_is_private_and_replaced_atomically(
+    fake_vault: FakeVault,
+    ed_key: KeyPair,
+    home: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key = ed_key.write(tmp_path / "my-key")
+    target = tmp_path / "out" / "creds.env"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    target.chmod(0o644)
+    assert (
+        jit(
+            "-i",
+            str(key),
+            "-o",
+            str(target),
+            "--format",
+            "env",
+            comment(fake_vault, wrapped_credentials(fake_vault), ed_key),
+        )
+        == 0
+    )
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"Wrote 2 value(s) to {target} (mode 0600)" in err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(p.name for p in target.parent.iterdir()) == ["creds.env"]
+    sourced = subprocess.run(
+        ["bash", "-c", f'source "{target}" && printf %s "$PASSWORD"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert sourced.stdout == SECRET
+
+
+def test_nothing_is_spent_when_the_key_or_the_output_is_wrong(
+    fake_vault: FakeVault,
+    ed_key: KeyPair,
+    other_key: KeyPair,
+    home: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = comment(fake_vault, wrapped_credentials(fake_vault), ed_key)
+    other_key.write(home / ".ssh" / "id_ed25519")
+    assert jit(text) == 1
+    assert "None of your SSH keys opens this delivery" in capsys.readouterr().err
+    ed_key.write(home / ".ssh" / "id_ed25519")
+    assert jit("-o", str(tmp_path), text) == 2  # click refuses a directory
+    assert "is a directory" in capsys.readouterr().err
+    with pytest.raises(JitError, match="is a directory; give a file name"):
+        run(None, tmp_path, "json", text)
+    assert jit("-o", str(tmp_path / "missing" / "x.json"), text) == 1
+    assert "Cannot create a file in" in capsys.readouterr().err
+    assert jit(text) == 0  # the wrapping token was never used up
+    assert json.loads(capsys.readouterr().out)["password"] == SECRET
+
+
+def test_a_plain_token_comment_needs_no_key(
+    fake_vault: FakeVault, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payload = DeliveryPayload(
+        fake_vault.address, None, wrapped_credentials(fake_vault), GRANT, ENDS.isoformat()
+    )
+    text = render_plain_token_comment(
+        grant_id=GRANT,
+        requester="alice",
+        resource="db",
+        expires_at=ENDS,
+        unwrap_by=None,
+        payload=payload,
+        plan=choose_delivery([], "wrapping-token"),
+    )
+    assert jit("--format", "dotenv", text) == 0
+    assert 'USERNAME="v-alice-x1"' in capsys.readouterr().out
+
+
+def test_missing_input_and_keys_are_explained(
+    fake_vault: FakeVault, ed_key: KeyPair, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert jit("just some text") == 1
+    assert "No jit delivery found in the argument" in capsys.readouterr().err
+    text = comment(fake_vault, wrapped_credentials(fake_vault), ed_key)
+    assert jit(text) == 1
+    assert "No SSH private key found at" in capsys.readouterr().err
+    (home / ".ssh" / "id_ed25519").write_bytes(b"junk")
+    assert jit(text) == 1
+    assert "is not an SSH private key that age can use" in capsys.readouterr().err
+    assert jit("-i", str(home / "nope"), text) == 1
+    assert "Cannot read the SSH key" in capsys.readouterr().err
+
+
+def test_passphrase_protected_identity(
+    fake_vault: FakeVault, ed_key: KeyPair, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.delivery.test_sealing import encrypted_openssh
+
+    key = tmp_path / "id_protected"
+    key.write_bytes(encrypted_openssh(ed_key, tmp_path, "correct horse"))
+    asked: list[str] = []
+
+    def passphrase(path: str) -> str:
+        asked.append(path)
+        return "correct horse"
+
+    text = comment(fake_vault, wrapped_credentials(fake_vault), ed_key)
+    try:
+        import bcrypt  # noqa: F401
+    except ImportError:
+        with pytest.raises(JitError, match="bcrypt"):
+            run(key, None, "json", text, passphrase=passphrase)
+        return
+    assert run(key, None, "json", text, passphrase=passphrase) == 0
+    assert asked == [str(key)]
+    assert json.loads(capsys.readouterr().out)["password"] == SECRET
+
+
+def test_the_cli_asks_for_a_passphrase_on_the_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jit.cli import unwrap as cli_unwrap
+    from jit.delivery import DeliveryError
+
+    monkeypatch.setattr(cli_unwrap, "TTY", str(tmp_path / "no-tty"))
+    with pytest.raises(DeliveryError, match="no terminal to ask for it on"):
+        cli_unwrap.ask_passphrase("~/.ssh/id_ed25519")
+    (tmp_path / "tty").write_text("")
+    monkeypatch.setattr(cli_unwrap, "TTY", str(tmp_path / "tty"))
+    monkeypatch.setattr("getpass.getpass", lambda prompt: f"typed at {prompt!r}")
+    assert cli_unwrap.ask_passphrase("k") == "typed at 'Passphrase for k: '"
+
+
+def test_formats_and_names() -> None:
+    values = {"username": "u", "pass-word": "a'b\"c\n$d", "1st": 1, "nested": {"a": [1]}}
+    assert json.loads(render(values, "json")) == values
+    assert (
+        render(values, "dotenv")
+        == 'USERNAME="u"\nPASS_WORD="a\'b\\"c\\n$d"\n_1ST="1"\nNESTED="{\\"a\\": [1]}"\n'
+    )
+    script = render(values, "env") + 'printf %s "$PASS_WORD"'
+    assert (
+        subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout
+        == "a'b\"c\n$d"
+    )
+    assert env_name("client_token") == "VAULT_TOKEN"
+    with pytest.raises(JitError, match="Unknown --format 'yaml'"):
+        run(None, None, "yaml", "x")
+
+
+def test_the_secret_appears_only_in_the_intended_output(
+    fake_vault: FakeVault,
+    ed_key: KeyPair,
+    home: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    ed_key.write(home / ".ssh" / "id_ed25519")
+    wrap_tokens = [wrapped_credentials(fake_vault) for _ in range(3)]
+    secrets = [SECRET, *wrap_tokens]
+    target = tmp_path / "creds.json"
+
+    assert jit("-o", str(target), comment(fake_vault, wrap_tokens[0], ed_key)) == 0  # to a file
+    assert jit(comment(fake_vault, wrap_tokens[1], ed_key)) == 0  # to standard output
+    assert jit(comment(fake_vault, wrap_tokens[0], ed_key)) == 1  # spent
+    out, err = capsys.readouterr()
+
+    assert json.loads(target.read_text())["password"] == SECRET
+    assert json.loads(out)["password"] == SECRET  # the one intended output
+    assert out.count(SECRET.replace('"', '\\"')) == 1
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in secrets:
+        assert secret not in err
+        assert secret not in logged
+    for token in wrap_tokens:
+        assert token not in out
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_pasting_on_a_terminal_is_prompted_for(
+    fake_vault: FakeVault,
+    ed_key: KeyPair,
+    home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ed_key.write(home / ".ssh" / "id_ed25519")
+    monkeypatch.setattr(
+        "sys.stdin", _Terminal(comment(fake_vault, wrapped_credentials(fake_vault), ed_key))
+    )
+    assert jit() == 0
+    assert capsys.readouterr().err.startswith("Paste the delivery comment, then press Ctrl-D:")
+
+
+def test_secret_values_for_tokens_in_a_namespace_and_empty_answers() -> None:
+    payload = DeliveryPayload(
+        "https://vault.example.com", "admin/team", "hvs.w", GRANT, ENDS.isoformat()
+    )
+    auth = {
+        "token": "hvs.t",
+        "accessor": "a",
+        "policies": ["p"],
+        "lease_duration": 60,
+        "renewable": False,
+    }
+    assert secret_values(auth, payload) == {
+        "client_token": "hvs.t",
+        "vault_addr": "https://vault.example.com",
+        "vault_namespace": "admin/team",
+    }
+    assert render(secret_values(auth, payload), "env").splitlines() == [
+        "export VAULT_TOKEN=hvs.t",
+        "export VAULT_ADDR=https://vault.example.com",
+        "export VAULT_NAMESPACE=admin/team",
+    ]
+    with pytest.raises(JitError, match="held no values"):
+        secret_values({}, payload)
