@@ -11,27 +11,64 @@ def audit() -> None:
 
 
 @audit.command()
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True)
-def verify(repo: Path) -> int:
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True
+)
+@click.option(
+    "--git/--no-git",
+    "git",
+    default=None,
+    help="Also check every committed audit/HEAD is on the chain (default: when in a "
+    "git work tree; --git makes it required).",
+)
+@click.option(
+    "--grace",
+    default="15m",
+    show_default=True,
+    metavar="DURATION",
+    help="How long past expires_at a grant may stay unrevoked (the sweep's lag); 0 for none.",
+)
+@click.pass_context
+def verify(ctx: click.Context, repo: Path, git: bool | None, grace: str) -> int:
     """Check the hash chain and that every grant was approved and revoked exactly once."""
     from jit.commands.audit import run_verify
 
-    return run_verify(repo=repo)
+    ctx.exit(run_verify(repo=repo, git=git, grace=_seconds(grace)))
 
 
 @audit.command()
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True)
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True
+)
 @click.option("--since", help="Only access that overlaps this time or later (RFC 3339 or date).")
 @click.option("--until", help="Only access that overlaps this time or earlier.")
 @click.option("--resource", help="Only this resource id.")
 @click.option("--user", help="Only this requester.")
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md",
-              show_default=True)
-def report(repo: Path, since: str | None, until: str | None, resource: str | None,
-           user: str | None, fmt: str) -> int:
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True
+)
+@click.pass_context
+def report(
+    ctx: click.Context,
+    repo: Path,
+    since: str | None,
+    until: str | None,
+    resource: str | None,
+    user: str | None,
+    fmt: str,
+) -> int:
     """Who had access to what, when, approved by whom, on which PR, revoked how."""
     from jit.commands.audit import run_report
 
-    return run_report(repo=repo, since=since, until=until, resource=resource, user=user, fmt=fmt)
+    ctx.exit(run_report(repo=repo, since=since, until=until, resource=resource, user=user, fmt=fmt))
+
+
+def _seconds(text: str) -> int:
+    from jit.durations import DurationError, parse_duration
+
+    if text.strip() == "0":
+        return 0
+    try:
+        return parse_duration(text)
+    except DurationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--grace") from None

@@ -1,0 +1,131 @@
+"""``jit audit report``: who had access to what, from when until when, approved by whom, on
+which PR, revoked how. One row per grant, built from the log's entries. Pure.
+
+A grant's access window runs from ``granted_at`` to ``revoked_at``; while it is not revoked,
+to ``expires_at`` (still active) or to *now* (overdue: past expiry with no ``revoked`` entry,
+so it may still be live). ``--since``/``--until`` select the grants whose window overlaps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
+
+from jit.audit.canon import parse_ts
+
+#: The entry types a report reads (the rest are skipped before parsing).
+TYPES = frozenset({"granted", "revoked"})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Row:
+    grant_id: str
+    request_id: str
+    requester: str
+    resource: str
+    kind: str
+    granted_at: datetime
+    expires_at: datetime
+    approvers: tuple[str, ...]
+    auto_approved: bool
+    pr: int | None
+    merge_commit: str | None
+    handle_type: str  # "accessor", "lease_id", "group", "binding", ...
+    revoked_at: datetime | None = None
+    revoke_reason: str | None = None  # expired, withdrawn, out-of-band
+    revoked_by: str | None = None
+    lag_seconds: int | None = None
+    status: str = "active"  # active, revoked, overdue
+
+    def window_end(self, now: datetime) -> datetime:
+        if self.revoked_at is not None:
+            return self.revoked_at
+        return self.expires_at if self.expires_at > now else now
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: datetime | None = None
+    until: datetime | None = None
+    resource: str | None = None
+    user: str | None = None
+
+    def keep(self, row: Row, now: datetime) -> bool:
+        if self.resource is not None and row.resource != self.resource:
+            return False
+        if self.user is not None and row.requester.casefold() != self.user.casefold():
+            return False
+        if self.until is not None and row.granted_at > self.until:
+            return False
+        return self.since is None or row.window_end(now) >= self.since
+
+
+def parse_bound(text: str, *, end: bool) -> datetime:
+    """``2026-11-30`` (a whole UTC day: its first second, or with ``end`` its last) or an RFC
+    3339 time such as ``2026-11-30T18:00:00Z``."""
+    if _DATE.fullmatch(text):
+        day = datetime.fromisoformat(text).date()
+        if end:
+            return datetime.combine(day, time(), UTC) + timedelta(days=1, microseconds=-1)
+        return datetime.combine(day, time(), UTC)
+    return parse_ts(text)
+
+
+def build_rows(entries: Iterable[Mapping[str, object]], now: datetime) -> list[Row]:
+    """One row per ``granted`` entry, completed by its ``revoked`` entry; oldest first."""
+    rows: dict[str, Row] = {}
+    for entry in entries:
+        grant_id = str(entry.get("grant_id"))
+        if entry.get("type") == "granted" and grant_id not in rows:
+            rows[grant_id] = _granted(entry)
+        elif entry.get("type") == "revoked" and grant_id in rows:
+            row = rows[grant_id]
+            if row.revoked_at is None:
+                rows[grant_id] = _revoked(row, entry)
+    result = []
+    for row in rows.values():
+        if row.revoked_at is None and row.expires_at <= now:
+            row = replace(row, status="overdue")
+        result.append(row)
+    return sorted(result, key=lambda r: (r.granted_at, r.grant_id))
+
+
+def select(rows: Iterable[Row], filters: Filters, now: datetime) -> list[Row]:
+    return [row for row in rows if filters.keep(row, now)]
+
+
+def _granted(entry: Mapping[str, object]) -> Row:
+    handle = entry.get("handle")
+    approvers = entry.get("approvers")
+    pr = entry.get("pr")
+    commit = entry.get("merge_commit")
+    return Row(
+        grant_id=str(entry.get("grant_id")),
+        request_id=str(entry.get("request_id", "")),
+        requester=str(entry.get("requester", "")),
+        resource=str(entry.get("resource", "")),
+        kind=str(entry.get("kind", "")),
+        granted_at=parse_ts(str(entry.get("granted_at") or entry.get("ts"))),
+        expires_at=parse_ts(str(entry.get("expires_at"))),
+        approvers=tuple(str(a) for a in approvers) if isinstance(approvers, list) else (),
+        auto_approved=entry.get("auto_approved") is True,
+        pr=pr if type(pr) is int else None,
+        merge_commit=commit if isinstance(commit, str) else None,
+        handle_type="+".join(sorted(handle)) if isinstance(handle, dict) else "",
+    )
+
+
+def _revoked(row: Row, entry: Mapping[str, object]) -> Row:
+    lag = entry.get("lag_seconds")
+    by = entry.get("by")
+    return replace(
+        row,
+        revoked_at=parse_ts(str(entry.get("revoked_at") or entry.get("ts"))),
+        revoke_reason=str(entry.get("reason", "")),
+        revoked_by=by if isinstance(by, str) else None,
+        lag_seconds=lag if type(lag) is int else None,
+        status="revoked",
+    )
