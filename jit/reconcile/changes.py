@@ -112,7 +112,7 @@ class Committer:
             if sha is None:
                 return Committed((), tuple(changes), None, attempt)
         raise OperationalError(
-            f"pushing the {subject!r} commit: the remote moved {self.attempts} times in a row. "
+            f"pushing the {subject!r} commit: the remote moved on {self.attempts} time(s) in a row. "
             "Nothing is lost: the next run re-derives and records it."
         )
 

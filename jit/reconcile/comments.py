@@ -72,5 +72,8 @@ def reminder(record: GrantRecord, minutes_left: int) -> str:
     )
 
 
-def refused(request_id: str, reasons: Sequence[str]) -> str:
-    return denied(request_id, reasons)
+def closed(record: GrantRecord, reason: str) -> str:
+    return (
+        f"{marker('closed', record.grant_id)}\n"
+        f"### jit: `{record.request_id}` was not granted\n\n{reason}\n"
+    )

@@ -25,10 +25,9 @@ TTL_KINDS: frozenset[GrantKind] = frozenset({"vault-token", "vault-credentials"}
 class DeliveryPlan:
     """How a secret reaches the requester, decided before anything is issued."""
 
-    method: str  # "age-ssh", "wrapping-token", "refused" or "none"
-    recipients: tuple[str, ...] = ()  # public keys (not secret)
-    fingerprints: tuple[str, ...] = ()
-    refusal: str = ""  # a sentence for the PR when refused
+    method: str  # as the audit names it: "age-ssh", "wrapping-token", "refused" or "none"
+    fingerprints: tuple[str, ...] = ()  # of the public keys encrypted to
+    chosen: object | None = None  # the delivery module's own plan
 
 
 class Deliverer(Protocol):
@@ -39,6 +38,12 @@ class Deliverer(Protocol):
     def comment(self, plan: DeliveryPlan, record: GrantRecord, issued: Issued) -> str:
         """The PR comment that delivers ``issued`` (encrypting its wrapping token)."""
         ...
+
+    def refusal(self, plan: DeliveryPlan, grant_id: str, requester: str, resource: str) -> str:
+        """The PR comment saying why nothing was issued: no usable key, fallback refuse."""
+        ...
+
+    def marker(self, grant_id: str) -> str: ...
 
 
 @dataclass

@@ -77,7 +77,8 @@ def prepare(
             if isinstance(result, Verified):
                 delivery = _delivery(ctx, result)
                 if delivery.method == "refused":
-                    result = _refused(item, result, delivery)
+                    _refuse(ctx, item, result, delivery)
+                    continue
         except OperationalError as exc:
             ctx.report.failed.append(f"{item.request_id}: re-verifying: {exc} (stays pending)")
             continue
@@ -108,15 +109,14 @@ def _delivery(ctx: RunContext, verified: Verified) -> DeliveryPlan:
     return ctx.deliverer.plan(verified.request.requester, ctx.fallback(verified.resource))
 
 
-def _refused(item: Desired, verified: Verified, delivery: DeliveryPlan) -> Denied:
-    return Denied(
-        path=item.path,
-        request_id=item.request_id,
-        requester=verified.request.requester,
-        resource=verified.resource.id,
-        pr=verified.pr,
-        reasons=(delivery.refusal,),
+def _refuse(ctx: RunContext, item: Desired, v: Verified, delivery: DeliveryPlan) -> None:
+    """No usable SSH key and the policy refuses a plain token: nothing is issued, the request
+    stays pending (each run looks again), and the PR says how to add a key."""
+    ctx.report.waiting.append(
+        f"{item.request_id}: waits for {v.request.requester} to add an SSH key age can use"
     )
+    body = ctx.deliverer.refusal(delivery, item.grant_id, v.request.requester, v.resource.id)
+    ctx.github.upsert_comment(v.pr.number, ctx.deliverer.marker(item.grant_id), body)
 
 
 def _intent(ctx: RunContext, item: Desired, v: Verified, delivery: DeliveryPlan) -> Intent:

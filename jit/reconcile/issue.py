@@ -71,7 +71,16 @@ def resume(ctx: RunContext, record: GrantRecord) -> Change | None:
         except OperationalError as exc:
             return _failed(ctx, record, f"fetching SSH keys: {exc}", True, lead)
         if delivery.method == "refused":
-            return _give_up(ctx, record, delivery.refusal, lead)
+            body = ctx.deliverer.refusal(delivery, record.grant_id, record.requester, resource.id)
+            return _give_up(
+                ctx,
+                record,
+                "No usable SSH key to deliver the secret to; nothing was issued, and the "
+                "request stays pending until the requester adds one.",
+                lead,
+                retire=False,
+                comment=(record.pr, ctx.deliverer.marker(record.grant_id), body),
+            )
     return _issue(ctx, record, resource, delivery, lead)
 
 
@@ -109,7 +118,7 @@ def _issue(
         return _granted(ctx, record, issued, delivery, lead)
     try:
         body = ctx.deliverer.comment(delivery, record, issued)
-        ctx.github.upsert_comment(record.pr, comments.marker("grant", record.grant_id), body)
+        ctx.github.upsert_comment(record.pr, ctx.deliverer.marker(record.grant_id), body)
     except (OperationalError, ValueError) as exc:
         return _undeliverable(ctx, backend, record, issued, str(exc), lead)
     return _granted(ctx, record, issued, delivery, lead, delivered=True)
@@ -224,9 +233,15 @@ def _failed(
 
 
 def _give_up(
-    ctx: RunContext, record: GrantRecord, reason: str, lead: Sequence[Payload] = ()
+    ctx: RunContext,
+    record: GrantRecord,
+    reason: str,
+    lead: Sequence[Payload] = (),
+    *,
+    retire: bool = True,
+    comment: tuple[int, str, str] | None = None,
 ) -> Change:
-    """Close an intent with nothing live behind it, and retire its request file."""
+    """Close an intent with nothing live behind it (and retire its request file)."""
     ctx.report.notes.append(f"{record.grant_id}: closed without a grant: {reason}")
     return Change(
         action="close",
@@ -242,14 +257,15 @@ def _give_up(
             ),
         ),
         close=(record.grant_id,),
-        retire=(record.request_path,),
+        retire=(record.request_path,) if retire else (),
         request_id=record.request_id,
         grant_id=record.grant_id,
         pr=record.pr,
-        comment=(
+        comment=comment
+        or (
             record.pr,
-            comments.marker("denied", record.request_id),
-            comments.denied(record.request_id, [reason]),
+            comments.marker("closed", record.grant_id),
+            comments.closed(record, reason),
         ),
     )
 
