@@ -74,7 +74,7 @@ def judge(hours: Hours, start: datetime, where: tzinfo) -> Verdict:
         local = aware(start).astimezone(where)
     except (OverflowError, ValueError):
         return Verdict(inside=False, local=None, next_open=None)
-    wall = _naive(local.time())
+    wall = local.time()  # naive wall-clock time in the zone
     if WEEKDAYS[local.weekday()] in hours.days and _naive(hours.start) <= wall < _naive(hours.end):
         return Verdict(inside=True, local=local, next_open=None)
     return Verdict(inside=False, local=local, next_open=_next_open(hours, local, where))
@@ -88,7 +88,7 @@ def _next_open(hours: Hours, local: datetime, where: tzinfo) -> datetime | None:
         offset
         for offset in range(8)
         if WEEKDAYS[(local.weekday() + offset) % 7] in hours.days
-        and not (offset == 0 and _naive(local.time()) >= opening)
+        and not (offset == 0 and local.time() >= opening)
     ]
     try:
         day = local.date() + timedelta(days=offsets[0])

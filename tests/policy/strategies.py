@@ -165,8 +165,8 @@ def resources(draw: st.DrawFn, max_count: int = 2) -> Resource:
         | st.builds(
             Hours,
             days=st.frozensets(st.sampled_from(WEEKDAYS)),
-            start=st.times(),
-            end=st.times(),
+            start=st.times(timezones=st.none() | offsets),
+            end=st.times(timezones=st.none() | offsets),
             timezone=st.sampled_from(["Europe/Berlin", "UTC", "America/New_York", "Nowhere/X"]),
         )
     )
