@@ -34,6 +34,7 @@ from tests.fakes.github_state import (
     Comment,
     Commit,
     FileChange,
+    FileDiff,
     Membership,
     Org,
     Pull,
@@ -85,6 +86,7 @@ class FakeGitHub(FakeHttp):
         self.comments: dict[int, Comment] = {}
         self.statuses: list[Status] = []
         self.forks: dict[str, Repo] = {}
+        self._diffs: dict[tuple[str, str], list[FileDiff]] = {}
         owner, name = repository.split("/", 1)
         self.orgs[owner] = Org(owner, self.next_id())
         self.user(owner, type="Organization", collaborator=False)
@@ -293,8 +295,8 @@ class FakeGitHub(FakeHttp):
         rec = self.pull(pr)
         self.user(by)
         changes: dict[str, FileChange] = {}
-        base_tree, head_tree = self.commits[rec.base_sha].tree, self.commits[rec.head_sha].tree
-        for row in diff_trees(base_tree, head_tree):
+        head_tree = self.commits[rec.head_sha].tree
+        for row in self.diff(rec.base_sha, rec.head_sha):
             changes[row.filename] = head_tree.get(row.filename)
             if row.previous_filename:
                 changes[row.previous_filename] = None
@@ -333,6 +335,13 @@ class FakeGitHub(FakeHttp):
         if len(matches) != 1:
             raise HttpError(404, f"No commit found for the ref {ref}")
         return matches[0]
+
+    def diff(self, base: str, head: str) -> list[FileDiff]:
+        """The files changed from ``base`` to ``head`` (cached: commits never change)."""
+        key = (base, head)
+        if key not in self._diffs:
+            self._diffs[key] = diff_trees(self.commits[base].tree, self.commits[head].tree)
+        return self._diffs[key]
 
     def history(self, sha: str) -> list[str]:
         seen, todo = [], [sha]
@@ -392,9 +401,9 @@ class FakeGitHub(FakeHttp):
         rec = self.commits[sha]
         rows: list[js.Json] = []
         if files:
-            parent = self.commits[rec.parents[0]].tree if rec.parents else {}
+            changed = self.diff(rec.parents[0], sha) if rec.parents else diff_trees({}, rec.tree)
             full = self.repo.full_name
-            rows = [js.diff_entry(self.urls, full, sha, r) for r in diff_trees(parent, rec.tree)]
+            rows = [js.diff_entry(self.urls, full, sha, r) for r in changed]
         return js.commit(self.urls, self.repo.full_name, rec, self.user(rec.author), rows)
 
     # --- serving -----------------------------------------------------------------------------

@@ -71,11 +71,13 @@ class FakeHttp:
         message: str | None = None,
         headers: dict[str, str] | None = None,
         after_apply: bool = False,
+        body: dict[str, Any] | None = None,
     ) -> Fault:
-        """The next ``times`` matching requests answer ``status``. With ``after_apply`` the
-        operation still happens first, as when a response is lost on the way back."""
+        """The next ``times`` matching requests answer ``status`` (with GitHub's error body for
+        ``message``, or ``body`` as given). With ``after_apply`` the operation still happens
+        first, as when a response is lost on the way back."""
         default = {401: "Bad credentials", 404: "Not Found"}.get(status, "Server Error")
-        body = js.error(message or default, status)
+        body = body if body is not None else js.error(message or default, status)
         fault = Fault(method, path, status, times, body, dict(headers or {}), after_apply)
         self.faults.append(fault)
         return fault

@@ -490,7 +490,9 @@ def content(u: Urls, full_name: str, path: str, ref: str, entry: Entry | None) -
         "download_url": f"{u.web}/raw/{full_name}/{ref}/{path}" if kind == "file" else None,
         "_links": {"self": self_url, "git": git, "html": html},
     }
-    if isinstance(entry, bytes):
+    if isinstance(entry, bytes) and len(entry) > 1024 * 1024:  # GitHub does not inline these
+        data.update({"content": "", "encoding": "none"})
+    elif isinstance(entry, bytes):
         encoded = base64.encodebytes(entry).decode()
         data.update({"content": encoded, "encoding": "base64"})
     elif isinstance(entry, Symlink):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes import github_json as js
-from tests.fakes.github_state import Comment, Status, Symlink, Token, diff_trees
+from tests.fakes.github_state import Comment, Status, Symlink, Token
 
 if TYPE_CHECKING:
     from tests.fakes.github import FakeGitHub
@@ -93,7 +93,7 @@ def get_pull(fake: FakeGitHub, req: Req) -> Result:
 @route("GET", "{repo}/pulls/{number}/files", paginated=True)
 def list_files(fake: FakeGitHub, req: Req) -> Result:
     pr = _pull(fake, req)
-    rows = diff_trees(fake.commits[pr.base_sha].tree, fake.commits[pr.head_sha].tree)[:3000]
+    rows = fake.diff(pr.base_sha, pr.head_sha)[:3000]
     return 200, [js.diff_entry(fake.urls, fake.repo.full_name, pr.head_sha, r) for r in rows]
 
 

@@ -206,17 +206,16 @@ def diff_trees(old: Tree, new: Tree) -> list[FileDiff]:
     """What GitHub lists as a PR's files: added, removed, modified, changed (type) and renamed."""
     removed = sorted(p for p in old if p not in new)
     added = sorted(p for p in new if p not in old)
-    renamed: dict[str, str] = {}  # new path -> old path
-    for new_path in added:
-        best, best_ratio = None, 0.5  # git's default similarity threshold
-        for old_path in removed:
-            if old_path in renamed.values() or type(old[old_path]) is not type(new[new_path]):
-                continue
-            ratio = _similarity(old[old_path], new[new_path])
-            if ratio >= best_ratio:
-                best, best_ratio = old_path, ratio
-        if best is not None:
-            renamed[new_path] = best
+    renamed: dict[str, str] = {}  # new path -> old path, the most similar pairs first
+    pairs = [
+        (_similarity(old[o], new[n]), n, o)
+        for n in added
+        for o in removed
+        if type(old[o]) is type(new[n])
+    ]
+    for ratio, new_path, old_path in sorted(pairs, key=lambda p: -p[0]):
+        if ratio >= 0.5 and new_path not in renamed and old_path not in renamed.values():
+            renamed[new_path] = old_path  # git's default similarity threshold is 50%
     rows: list[FileDiff] = []
     for path in sorted(set(old) | set(new)):
         if path in renamed:
