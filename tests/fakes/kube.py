@@ -52,7 +52,7 @@ class Access:
     user: str
     #: (verb, resource) anywhere, or (verb, resource, namespace) only there (a RoleBinding's reach)
     verbs: frozenset[tuple[str, ...]] | None = None
-    bind: frozenset[str] | None = None  # "ClusterRole/view", "Role/<ns>/<name>"
+    bind: frozenset[str] | None = None  # "ClusterRole/view", "Role/<ns>/<name>", "Role/*/<name>"
 
 
 @dataclass
@@ -87,7 +87,15 @@ class FakeCluster:
     tokens: dict[str, Access] = field(default_factory=dict)
     rolebindings: dict[tuple[str, str], Json] = field(default_factory=dict)
     clusterrolebindings: dict[str, Json] = field(default_factory=dict)
+    #: Tokens the cluster did not mint itself (e.g. Vault-issued service-account tokens): the
+    #: stand-in for TokenReview. Returns who the token is, or None.
+    authenticator: Callable[[str], Access | None] | None = None
     _rv: int = 100
+
+    def authenticate(self, token: str) -> Access | None:
+        if token in self.tokens:
+            return self.tokens[token]
+        return self.authenticator(token) if self.authenticator else None
 
     def add_token(
         self,
@@ -242,7 +250,7 @@ class FakeKubernetes:
         auth: str | None,
     ) -> tuple[int, Json]:
         access = (
-            cluster.tokens.get(auth[len("Bearer ") :])
+            cluster.authenticate(auth[len("Bearer ") :])
             if auth and auth.startswith("Bearer ")
             else None
         )
@@ -437,7 +445,7 @@ class _Store:
             if ref.get("kind") == "Role"
             else f"ClusterRole/{ref.get('name')}"
         )
-        if wanted in access.bind:
+        if wanted in access.bind or f"Role/*/{ref.get('name')}" in access.bind:
             return None
         message = (
             f'{self.resource}.{ko.GROUP} "{name}" is forbidden: user "{access.user}" (groups=["system:authenticated"]) '

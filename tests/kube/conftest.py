@@ -70,3 +70,8 @@ def order(
         starts_at=START,
         expires_at=START + timedelta(hours=2),
     )
+
+
+from tests.fakes.vault.plugin import fake_clock, fake_vault, vault_rsps  # noqa: E402
+
+__all__ += ["fake_clock", "fake_vault", "vault_rsps"]
