@@ -238,3 +238,11 @@ class GitHubClient:
         with calling(f"Requesting reviews on pull request #{number}"):
             pr = self._pulls.pop(number, None) or self._repo.get_pull(number)
             request_missing(pr, owner, users, teams, self._pace)
+
+    def open_pull_for_head(self, sha: str) -> PullInfo | None:
+        """Scan the open pull requests, most recently updated first (1 call per 100)."""
+        with calling(f"Finding the open pull request whose head is {sha[:12]}"):
+            for pr in self._repo.get_pulls(state="open", sort="updated", direction="desc"):
+                if pr.head.sha == sha:
+                    return self._info(pr)
+        return None

@@ -169,6 +169,15 @@ def get_commit(fake: FakeGitHub, req: Req) -> Result:
     return 200, fake.render_commit(fake.resolve_ref(req.params["ref"]), files=True)
 
 
+@route("GET", "{repo}/pulls", paginated=True)
+def list_pulls(fake: FakeGitHub, req: Req) -> Result:
+    fake.require_repo(req.params["owner"], req.params["repo"])
+    state = req.query.get("state", "open")
+    pulls = [pr for pr in fake.pulls.values() if state == "all" or pr.state == state]
+    pulls.sort(key=lambda pr: (pr.updated_at, pr.number), reverse=True)  # sort=updated, desc
+    return 200, [fake.render_pull(pr, simple=True) for pr in pulls]
+
+
 @route("GET", "{repo}/commits/{sha}/pulls", paginated=True)
 def pulls_for_commit(fake: FakeGitHub, req: Req) -> Result:
     fake.require_repo(req.params["owner"], req.params["repo"])
