@@ -82,10 +82,16 @@ def _read_message(message: str | None) -> tuple[str, str]:
         if sys.stdin.isatty():
             click.echo("Paste the delivery comment, then press Ctrl-D:", err=True)
         return sys.stdin.read(MAX_INPUT), "standard input"
-    if "\n" not in message and len(message) < 4096 and Path(message).expanduser().is_file():
+    if "\n" not in message and "BEGIN AGE" not in message and "wrap_token" not in message:
         path = Path(message).expanduser()
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            return handle.read(MAX_INPUT), str(path)
+        try:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                return handle.read(MAX_INPUT), str(path)
+        except OSError as exc:
+            raise JitError(
+                f"Cannot read {message}: {exc.strerror}. Pass the file holding the delivery "
+                "comment, the comment itself, or nothing to paste it on standard input."
+            ) from None
     return message, "the argument"
 
 

@@ -234,8 +234,13 @@ def test_a_plain_token_comment_needs_no_key(
 def test_missing_input_and_keys_are_explained(
     fake_vault: FakeVault, ed_key: KeyPair, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert jit("just some text") == 1
+    assert jit("comment.txt") == 1
+    assert "Cannot read comment.txt: No such file or directory." in capsys.readouterr().err
+    assert jit("just some\ntext") == 1
     assert "No jit delivery found in the argument" in capsys.readouterr().err
+    (home / "empty.txt").write_text("nothing to see")
+    assert jit(str(home / "empty.txt")) == 1
+    assert f"No jit delivery found in {home / 'empty.txt'}" in capsys.readouterr().err
     text = comment(fake_vault, wrapped_credentials(fake_vault), ed_key)
     assert jit(text) == 1
     assert "No SSH private key found at" in capsys.readouterr().err
