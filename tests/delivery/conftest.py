@@ -11,6 +11,11 @@ from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from tests.fakes.vault.plugin import fake_clock, fake_vault, vault_rsps
+
+# fixtures, imported so pytest finds them
+__all__ = ["fake_clock", "fake_vault", "vault_rsps"]
+
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
@@ -62,8 +67,3 @@ def assert_golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), (
         f"{path} differs; review, then JIT_UPDATE_GOLDEN=1"
     )
-
-
-from tests.fakes.vault.plugin import fake_clock, fake_vault, vault_rsps  # noqa: E402
-
-__all__ = ["fake_clock", "fake_vault", "vault_rsps"]

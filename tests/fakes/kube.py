@@ -244,6 +244,8 @@ def _json_body(request: requests.PreparedRequest) -> Json | None:
 
 @pytest.fixture
 def fake_kube() -> Iterator[FakeKubernetes]:
-    """A fake Kubernetes; any request to an unregistered URL fails the test."""
+    """A fake Kubernetes; any request to an unregistered URL fails the test. To combine it with
+    other ``responses``-based fakes, build ``FakeKubernetes(rsps)`` on their shared mock instead
+    (only one mock can patch ``requests`` at a time)."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         yield FakeKubernetes(rsps)

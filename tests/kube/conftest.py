@@ -10,8 +10,10 @@ from jit.adapters.kube import KubeBackend
 from jit.model import KubernetesCluster, KubernetesRoleBinding, Principal, Resource
 from jit.ports import GrantOrder
 from tests.fakes.kube import FakeCluster, FakeKubernetes, fake_kube
+from tests.fakes.vault.plugin import fake_clock, fake_vault, vault_rsps
 
-__all__ = ["fake_kube"]
+# fixtures, imported so pytest finds them
+__all__ = ["fake_clock", "fake_kube", "fake_vault", "vault_rsps"]
 
 SERVER = "https://k8s-prod.fake:6443"
 TOKEN = "kube-token-9f8e7d"
@@ -70,8 +72,3 @@ def order(
         starts_at=START,
         expires_at=START + timedelta(hours=2),
     )
-
-
-from tests.fakes.vault.plugin import fake_clock, fake_vault, vault_rsps  # noqa: E402
-
-__all__ += ["fake_clock", "fake_vault", "vault_rsps"]
