@@ -194,3 +194,17 @@ def test_server_errors_on_reads_that_tolerate_404_still_fail(
         OperationalError, match=r"SSH keys of alice: GitHub answered 400 \('HTTP 400'\)"
     ):
         client.ssh_keys("alice")
+
+
+def test_open_pull_for_head_finds_fork_prs_across_pages(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    fork = fake_github.add_pull("mallory", {"requests/mallory/a.yaml": "x: 1\n"}, fork=True)
+    for i in range(120):  # updated later, so listed before the fork PR
+        fake_github.add_pull("alice", {f"requests/alice/r{i}.yaml": "x: 1\n"})
+    found = client.open_pull_for_head(fork.head_sha)
+    assert found is not None and (found.number, found.from_fork) == (fork.number, True)
+    assert fake_github.count("GET", "/repos/acme/access/pulls") == 2
+    assert fake_github.count("GET", "/repos/acme/access/pulls/*") == 0  # no per-PR reads
+    fake_github.close(fork)
+    assert client.open_pull_for_head(fork.head_sha) is None

@@ -81,6 +81,7 @@ def scenario(fake: FakeGitHub, port: GitHubPort) -> None:
     port.pulls_for_commit(merge)
     fork = fake.add_pull("mallory", {"requests/mallory/x.yaml": "resource: db\n"}, fork=True)
     port.pull(fork.number)
+    port.open_pull_for_head(fork.head_sha)
 
 
 def test_every_adapter_response_matches_the_spec(
@@ -103,6 +104,7 @@ def test_every_adapter_response_matches_the_spec(
         "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers 201",
         "GET /users/{username}/keys 200",
         "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls 200",
+        "GET /repos/{owner}/{repo}/pulls 200",
     } <= covered
 
 
