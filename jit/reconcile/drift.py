@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jit.errors import OperationalError
+from jit.errors import JitError
 from jit.model import GrantKind
 from jit.reconcile.context import RunContext
 from jit.reconcile.state import GrantRecord
@@ -42,7 +42,7 @@ def check_records(ctx: RunContext, records: Iterable[GrantRecord]) -> list[Drift
             continue
         try:
             live = ctx.backend(record.kind).is_live(record.kind, record.handle)
-        except OperationalError as exc:
+        except JitError as exc:
             ctx.report.notes.append(f"{record.grant_id}: drift check skipped: {exc}")
             continue
         if live and now >= record.expires_at:
@@ -95,11 +95,11 @@ def unrecorded_drift(ctx: RunContext, before: Mapping[str, GrantRecord]) -> None
 def _managed(ctx: RunContext) -> Iterator[tuple[str, str]]:
     kinds = {r.grant.kind for r in ctx.policies.resources.values()}
     if "kubernetes-rolebinding" in kinds and ctx.settings.kubernetes:
-        kube: Any = ctx.backend("kubernetes-rolebinding")
         for cluster in sorted(ctx.settings.kubernetes):
             try:
+                kube: Any = ctx.backend("kubernetes-rolebinding")
                 listed = kube.list_managed(cluster)
-            except OperationalError as exc:
+            except JitError as exc:
                 ctx.report.notes.append(f"drift: listing bindings in {cluster}: {exc}")
                 continue
             for entry in listed:
@@ -114,12 +114,10 @@ def _managed(ctx: RunContext) -> Iterator[tuple[str, str]]:
 
 
 def _listed(ctx: RunContext, kind: GrantKind, label: str) -> Iterator[tuple[str, str]]:
-    lister = getattr(ctx.backend(kind), "list_managed", None)
-    if lister is None:
-        return
     try:
-        listed = lister()
-    except OperationalError as exc:
+        lister = getattr(ctx.backend(kind), "list_managed", None)
+        listed = lister() if lister is not None else []
+    except JitError as exc:
         ctx.report.notes.append(f"drift: listing {label}s: {exc}")
         return
     for entry in listed:

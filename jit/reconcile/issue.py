@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from jit.audit import entries
 from jit.audit.entries import is_secret_key
-from jit.errors import OperationalError
+from jit.errors import JitError
 from jit.model import Resource
 from jit.ports import GrantBackend, Issued
 from jit.reconcile import comments
@@ -40,11 +40,11 @@ def resume(ctx: RunContext, record: GrantRecord) -> Change | None:
     resource = _resource_or_report(ctx, record)
     if resource is None:
         return None
-    backend = ctx.backend(record.kind)
     try:
+        backend = ctx.backend(record.kind)
         found = backend.find(ctx.order(record, resource))
-    except OperationalError as exc:
-        return _failed(ctx, record, f"looking for an earlier issue: {exc}", exc.retryable)
+    except JitError as exc:
+        return _failed(ctx, record, f"looking for an earlier issue: {exc}", _retryable(exc))
     if found is not None and record.kind not in SECRET_KINDS:
         ctx.report.notes.append(f"{record.grant_id}: adopted what a crashed run had issued")
         return _granted(ctx, record, found, DeliveryPlan(method="none"), ())
@@ -52,7 +52,7 @@ def resume(ctx: RunContext, record: GrantRecord) -> Change | None:
     if found is not None:
         try:
             outcome = backend.revoke(record.kind, found.handle)
-        except OperationalError as exc:
+        except JitError as exc:
             return _failed(ctx, record, f"revoking an undeliverable earlier issue: {exc}", True)
         lead = (
             entries.grant_failed(
@@ -68,7 +68,7 @@ def resume(ctx: RunContext, record: GrantRecord) -> Change | None:
     if record.kind in SECRET_KINDS:
         try:
             delivery = ctx.deliverer.plan(record.requester, ctx.fallback(resource))
-        except OperationalError as exc:
+        except JitError as exc:
             return _failed(ctx, record, f"fetching SSH keys: {exc}", True, lead)
         if delivery.method == "refused":
             body = ctx.deliverer.refusal(delivery, record.grant_id, record.requester, resource.id)
@@ -89,13 +89,13 @@ def abandon(ctx: RunContext, record: GrantRecord, reason: str) -> Change | None:
     resource = _resource_or_report(ctx, record)
     if resource is None:
         return None
-    backend = ctx.backend(record.kind)
     try:
+        backend = ctx.backend(record.kind)
         found = backend.find(ctx.order(record, resource))
         if found is not None:
             backend.revoke(record.kind, found.handle)
-    except OperationalError as exc:
-        return _failed(ctx, record, f"cleaning up an unfinished grant: {exc}", exc.retryable)
+    except JitError as exc:
+        return _failed(ctx, record, f"cleaning up an unfinished grant: {exc}", _retryable(exc))
     what = "jit revoked what a crashed run had issued" if found else "nothing was issued"
     return _give_up(ctx, record, f"The request was {reason} before it was issued; {what}.")
 
@@ -107,11 +107,11 @@ def _issue(
     delivery: DeliveryPlan,
     lead: Sequence[Payload] = (),
 ) -> Change:
-    backend = ctx.backend(record.kind)
     try:
+        backend = ctx.backend(record.kind)
         issued = backend.issue(ctx.order(record, resource))
-    except OperationalError as exc:
-        return _failed(ctx, record, f"issuing: {exc}", exc.retryable, lead)
+    except JitError as exc:
+        return _failed(ctx, record, f"issuing: {exc}", _retryable(exc), lead)
     if issued.wrap_token:
         ctx.mask(issued.wrap_token)
     if record.kind not in SECRET_KINDS:
@@ -119,7 +119,7 @@ def _issue(
     try:
         body = ctx.deliverer.comment(delivery, record, issued)
         ctx.github.upsert_comment(record.pr, ctx.deliverer.marker(record.grant_id), body)
-    except (OperationalError, ValueError) as exc:
+    except (JitError, ValueError) as exc:
         return _undeliverable(ctx, backend, record, issued, str(exc), lead)
     return _granted(ctx, record, issued, delivery, lead, delivered=True)
 
@@ -137,7 +137,7 @@ def _undeliverable(
     try:
         backend.revoke(record.kind, issued.handle)
         outcome = "it was revoked"
-    except OperationalError:
+    except JitError:
         outcome = "revoking it failed too; the next run finds and revokes it"
     return _failed(
         ctx, record, f"delivering the secret on PR #{record.pr}: {error}; {outcome}", True, lead
@@ -225,7 +225,8 @@ def _failed(
                 retryable=retryable,
             ),
         ),
-        write=(record.evolve(failures=record.failures + 1),),
+        # Released (no owner): this run is done with it, so the next run retries at once.
+        write=(record.evolve(failures=record.failures + 1, run_id=""),),
         request_id=record.request_id,
         grant_id=record.grant_id,
         pr=record.pr,
@@ -279,6 +280,10 @@ def _resource_or_report(ctx: RunContext, record: GrantRecord) -> Resource | None
             "resource so the next run can finish or clean up."
         )
     return resource
+
+
+def _retryable(exc: JitError) -> bool:
+    return bool(getattr(exc, "retryable", False))
 
 
 def _describe(handle: Mapping[str, str]) -> str:

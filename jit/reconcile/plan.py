@@ -17,7 +17,8 @@ from jit.reconcile.state import GrantRecord, RevokeReason
 
 #: How long an ``issuing`` intent belongs to the run that wrote it. Longer than the workflow's
 #: ``timeout-minutes`` (20), so a run never resumes an intent another live run is acting on;
-#: a run that died is caught up after this long.
+#: a run that died is caught up after this long. A run that finishes releases the intents it
+#: could not complete (``run_id`` empty), so the next run retries them at once.
 ISSUING_LEASE = timedelta(minutes=30)
 
 
@@ -78,7 +79,7 @@ def make_plan(
         record = records[gid]
         reason = _revoke_reason(record, gid in wanted, now)
         if record.status == "issuing":
-            if record.intent_at + lease > now:
+            if record.run_id and record.intent_at + lease > now:
                 in_flight.append(record)
             elif reason is not None:
                 abandon.append(Revocation(record, reason))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from jit.audit import entries
 from jit.audit.entries import RevokeReason
-from jit.errors import OperationalError
+from jit.errors import JitError, OperationalError
 from jit.reconcile import comments
 from jit.reconcile.changes import Change, Guard
 from jit.reconcile.context import TTL_KINDS, RunContext
@@ -31,12 +31,12 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
         by, commit = _withdrawer(ctx, record)
     if record.handle is None:
         return _failed(ctx, item, by, commit, "the record has no handle to revoke by")
-    backend = ctx.backend(record.kind)
     try:
+        backend = ctx.backend(record.kind)
         outcome = backend.revoke(record.kind, record.handle)
         if backend.is_live(record.kind, record.handle):
             raise OperationalError("it is still live after revoking")
-    except OperationalError as exc:
+    except JitError as exc:
         return _failed(ctx, item, by, commit, str(exc))
     reason, lag = _classify(record, item.reason, outcome == "already-gone", ctx)
     ctx.report.revoked.append(
@@ -73,15 +73,17 @@ def _classify(
 ) -> tuple[RevokeReason, int]:
     """The recorded reason and lag. Lag is how long access outlived ``expires_at``: a token or
     lease Vault already ended by its own TTL outlived it by nothing; otherwise the sweep's
-    revocation time bounds it."""
-    if why == "expired":
-        if gone and record.kind in TTL_KINDS:
-            lag = 0
-        else:
-            lag = lag_seconds(record.expires_at, ctx.clock())
-            ctx.report.lags.append(lag)
-        return "expired", lag
-    return ("out-of-band" if gone else "withdrawn"), 0
+    revocation time bounds it. A group or binding that was already gone was removed by
+    someone else: ``out-of-band``, not an error."""
+    expired = why == "expired"
+    if expired and gone and record.kind in TTL_KINDS:
+        ctx.report.lags.append(0)
+        return "expired", 0
+    lag = lag_seconds(record.expires_at, ctx.clock()) if expired else 0
+    if expired:
+        ctx.report.lags.append(lag)
+    reason: RevokeReason = "out-of-band" if gone else ("expired" if expired else "withdrawn")
+    return reason, lag
 
 
 def _failed(

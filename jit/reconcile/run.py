@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from jit.errors import OperationalError
+from jit.errors import JitError, OperationalError
 from jit.findings import Finding
 from jit.model import Request
 from jit.reconcile import issue
@@ -155,7 +155,7 @@ def _compensate(ctx: RunContext, dropped: Sequence[Change]) -> None:
             ctx.report.notes.append(
                 f"{change.grant_id}: revoked a duplicate another run superseded"
             )
-        except OperationalError as exc:
+        except JitError as exc:
             ctx.report.failed.append(
                 f"{change.grant_id}: revoking a superseded duplicate: {exc}; `jit drift` shows it"
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -201,11 +202,19 @@ class World:
     def merge(self, pr: Pull, files: Mapping[str, str | None]) -> str:
         """Merge on the fake GitHub and in git (a squash commit); the PR's merge sha is git's."""
         fake_sha = self.github.merge(pr)
-        real_sha = self.remote.commit(files, f"{pr.title} (#{pr.number})")
+        real_sha = self._alias(fake_sha, self.remote.commit(files, f"{pr.title} (#{pr.number})"))
+        pr.merge_commit_sha = real_sha
+        return real_sha
+
+    def direct(self, files: Mapping[str, str | None], author: str = "admin") -> str:
+        """A commit pushed straight to main (no PR), on GitHub and in git."""
+        fake_sha = self.github.commit_to_main(dict(files), "Direct push", author)
+        return self._alias(fake_sha, self.remote.commit(files, "Direct push"))
+
+    def _alias(self, fake_sha: str, real_sha: str) -> str:
         commit = self.github.commits[fake_sha]
         self.github.commits[real_sha] = dataclasses.replace(commit, sha=real_sha)
         self.github.repo.branches[self.github.repo.default_branch] = real_sha
-        pr.merge_commit_sha = real_sha
         return real_sha
 
     # --- running ------------------------------------------------------------------------
@@ -232,6 +241,14 @@ class World:
         code = command.run(root, dry_run, push, seams=seams)
         self.outputs.append(out.getvalue())
         return Result(code, out.getvalue(), root)
+
+    def drift(self, fmt: str = "text") -> Result:
+        root = self.remote.clone()
+        out = io.StringIO()
+        seams = command.Seams(
+            env=self.env(), clock=self.clock.now, out=out, sleep=self.sleeps.append
+        )
+        return Result(command.run_drift(root, fmt, seams=seams), out.getvalue(), root)
 
     # --- looking ------------------------------------------------------------------------
 
@@ -272,6 +289,24 @@ class World:
 
     def bindings(self) -> list[str]:
         return sorted(name for _ns, name in self.cluster.rolebindings)
+
+    def delivery(self, number: int) -> str:
+        (body,) = [c.body for c in self.github.comments_on(number) if "jit:delivery" in c.body]
+        return body
+
+    def unwrap(self, login: str, number: int) -> dict[str, object]:
+        """What the requester does: ``jit unwrap`` the delivery comment with their SSH key."""
+        from jit.commands import unwrap
+
+        folder = self.tmp / f"{login}-{number}-{len(self.outputs)}"
+        folder.mkdir()
+        key = self.keys[login].write(folder / "id_ed25519")
+        comment = folder / "comment.txt"
+        comment.write_text(self.delivery(number))
+        out = folder / "secret.json"
+        assert unwrap.run(key, out, "json", str(comment)) == 0
+        secret: dict[str, object] = json.loads(out.read_text())
+        return secret
 
     def advance(self, **delta: float) -> None:
         self.clock.advance(timedelta(**delta).total_seconds())
