@@ -6,6 +6,8 @@ The pieces live in ``vault_client`` (login, calls, retries), ``vault_issue`` (is
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import hvac
@@ -33,6 +35,7 @@ def unwrap_secret(
     *,
     session: requests.Session | None = None,
     verify: bool | str = True,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Unwrap a delivery (single use) and return the secret.
 
@@ -45,7 +48,7 @@ def unwrap_secret(
     client = hvac.Client(
         url=address, token=wrap_token, namespace=namespace, session=session, verify=verify
     )
-    http = VaultHttp(client)
+    http = VaultHttp(client, sleep=sleep)
     try:
         # Unauthenticated lookup: no X-Vault-Token, so nothing can count it as the one use.
         lookup = http.with_token("").call("POST", "sys/wrapping/lookup", body={"token": wrap_token})
@@ -70,6 +73,6 @@ def unwrap_secret(
             "renewable": auth.get("renewable"),
         }
     data = answer.get("data")
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not data:
         raise JitError("Vault unwrapped the token but it held no secret; ask for access again.")
     return dict(data)

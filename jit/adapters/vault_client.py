@@ -64,19 +64,25 @@ class VaultHttp:
         sleep: Callable[[float], None] = time.sleep,
         retries: int = 3,
         backoff: float = 0.5,
+        policy: str = "The job's Vault policy (given by the JWT role)",
     ) -> None:
         self.client = client
+        self.policy = policy
         self._adapter = client.adapter
         self._sleep = sleep
         self.retries = retries
         self._backoff = backoff
 
-    def with_token(self, token: str) -> VaultHttp:
+    def with_token(self, token: str, policy: str = "The token's policy") -> VaultHttp:
         """The same Vault, session and namespace, acting as another token."""
         adapter = JSONAdapter.from_adapter(self._adapter)
         adapter.token = token
         clone = VaultHttp(
-            self.client, sleep=self._sleep, retries=self.retries, backoff=self._backoff
+            self.client,
+            sleep=self._sleep,
+            retries=self.retries,
+            backoff=self._backoff,
+            policy=policy,
         )
         clone._adapter = adapter
         return clone
@@ -125,7 +131,7 @@ class VaultHttp:
             if status in _RETRY_STATUS and (idempotent or status in _NOT_ACTED):
                 last = f"{status} {'; '.join(errors)}"
                 continue
-            raise self._failure(where, path, method, status, errors, capabilities)
+            raise self._failure(where, path, method, status, errors, capabilities or [])
         else:
             raise VaultRequestError(
                 f"Vault did not complete {where} after {self.retries + 1} attempts "
@@ -142,22 +148,22 @@ class VaultHttp:
             retryable=True,
         )
 
-    @staticmethod
     def _failure(
+        self,
         where: str,
         path: str,
         method: str,
         status: int,
         errors: list[str],
-        capabilities: Sequence[str] | None,
+        capabilities: Sequence[str],
     ) -> VaultRequestError:
         said = "; ".join(errors) or "no details"
         if status == 403:
             caps = ", ".join(f'"{c}"' for c in (capabilities or _CAPABILITY.get(method, [])))
             message = (
-                f"Vault denied {where} ({said}). The job's Vault policy lacks "
-                f'path "{path}" {{ capabilities = [{caps}] }}; add it to the policy the JWT '
-                "role gives the job (see the README, Vault set-up)."
+                f"Vault denied {where} ({said}). {self.policy} lacks "
+                f'path "{path}" {{ capabilities = [{caps}] }}; add it (see the README, '
+                "Vault set-up)."
             )
             return VaultRequestError(message, status=status, errors=errors, retryable=False)
         if status == 404:

@@ -180,7 +180,10 @@ def issue_credentials(
     del created, auth
     secret: Json = {}
     try:
-        answer = _read_secret(http.with_token(holder_token), order, spec) or {}
+        policy = (
+            f"The holder token's policy ({', '.join(holder_policies)}, via token role {role!r})"
+        )
+        answer = _read_secret(http.with_token(holder_token, policy), order, spec) or {}
         secret = answer.get("data") or {}
         lease_id, duration = (
             str(answer.get("lease_id") or ""),

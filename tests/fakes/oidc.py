@@ -96,6 +96,9 @@ class ActionsTokenEndpoint:
     def __init__(self, rsps: responses.RequestsMock, oidc: GitHubOIDC) -> None:
         self.oidc = oidc
         self.calls: list[str] = []  # audiences asked for
+        #: Claim overrides for the next tokens it hands out (``None`` drops a claim).
+        self.overrides: dict[str, Any] = {}
+        self.signed_by_stranger = False
         self.env = {
             "ACTIONS_ID_TOKEN_REQUEST_URL": TOKEN_URL,
             "ACTIONS_ID_TOKEN_REQUEST_TOKEN": REQUEST_TOKEN,
@@ -110,5 +113,7 @@ class ActionsTokenEndpoint:
         audience = query.get("audience", [None])[0]
         self.calls.append(audience or "")
         overrides = {"aud": audience} if audience else {}
-        body = {"count": 1, "value": self.oidc.mint(**overrides)}
+        overrides.update(self.overrides)
+        token = self.oidc.mint(signed_by_stranger=self.signed_by_stranger, **overrides)
+        body = {"count": 1, "value": token}
         return 200, {"Content-Type": "application/json"}, json.dumps(body)

@@ -14,6 +14,7 @@ import responses
 from jit.adapters.vault import VaultBackend, connect
 from jit.model import (
     GrantSpec,
+    KubernetesRoleBinding,
     Principal,
     Resource,
     VaultCredentials,
@@ -34,6 +35,9 @@ SPECS: dict[str, GrantSpec] = {
     "vault-token": VaultToken(policies=("db-orders-read",)),
     "vault-credentials": VaultCredentials(path="database/creds/orders-readonly"),
     "vault-group": VaultGroup(policies=("db-orders-read",)),
+    "kubernetes-rolebinding": KubernetesRoleBinding(
+        cluster="prod", namespace="prod", role="view", role_kind="ClusterRole", subject="{login}"
+    ),
     "k8s-credentials": VaultCredentials(
         path="kubernetes/creds/prod-view", parameters={"kubernetes_namespace": "prod"}
     ),

@@ -9,7 +9,6 @@ contract check of the body, token and ACL check, the handler, and response wrapp
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from dataclasses import dataclass, field
@@ -32,10 +31,12 @@ from tests.fakes.vault import (
     wrapping,
 )
 from tests.fakes.vault.contract import Contract, ContractViolation
+from tests.fakes.vault.faults import Fault, Faults
 from tests.fakes.vault.identity import IdentityStore
 from tests.fakes.vault.leases import LeaseStore
 from tests.fakes.vault.tokens import Token, TokenStore
 from tests.fakes.vault.wire import (
+    JSON_TYPE,
     PERMISSION_DENIED,
     Ids,
     Json,
@@ -48,14 +49,6 @@ from tests.fakes.vault.wire import (
 
 ADDRESS = "https://vault.fake:8200"
 _HANDLERS = (engines, identity, jwt_auth, leases, system, tokens_api, wrapping)  # registers routes
-_FAULT_TEXT = {
-    400: "injected bad request",
-    403: PERMISSION_DENIED,
-    429: 'request path "{path}": rate limit quota exceeded',
-    500: "internal error",
-    502: "upstream rate limited",
-    503: "Vault is sealed",
-}
 
 
 @dataclass
@@ -68,16 +61,6 @@ class Mount:
     @property
     def is_auth(self) -> bool:
         return self.path.startswith("auth/")
-
-
-@dataclass
-class Fault:
-    method: str
-    path: str  # fnmatch pattern on the path without /v1/
-    status: int | None
-    errors: list[str] | None
-    exc: BaseException | type[BaseException] | None
-    times: int
 
 
 @dataclass(frozen=True)
@@ -115,7 +98,7 @@ class FakeVault:
         self.issued_secrets: list[str] = []  # every secret value the fake handed out
         self.violations: list[str] = []
         self.requests: list[Seen] = []
-        self._faults: list[Fault] = []
+        self._faults = Faults()
         self.tokens = TokenStore(self)
         self.leases = LeaseStore(self)
         self.identity = IdentityStore(self)
@@ -169,14 +152,14 @@ class FakeVault:
         *,
         errors: list[str] | None = None,
         exc: BaseException | type[BaseException] | None = None,
+        content_type: str = JSON_TYPE,
     ) -> None:
         """Make the next ``times`` matching requests fail with ``status`` or raise ``exc``.
 
-        ``method`` may be ``*``; ``path`` is a glob on the path without ``/v1/``.
+        ``method`` may be ``*``; ``path`` is a glob on the path without ``/v1/``. The body is
+        ``{"errors": errors}`` (a default message per status), sent as ``content_type``.
         """
-        if (status is None) == (exc is None):
-            raise ValueError("fail_next needs exactly one of status or exc")
-        self._faults.append(Fault(method.upper(), path, status, errors, exc, times))
+        self._faults.add(Fault(method.upper(), path, status, errors, exc, times, content_type))
 
     def seal(self) -> None:
         self.sealed = True
@@ -229,34 +212,13 @@ class FakeVault:
         if not isinstance(body, dict):
             return error_reply(400, ["failed to parse JSON input: not an object"]).encode()
         self.requests.append(Seen(method, path, headers, body))
-        fault = self._take_fault(method, path)
+        fault = self._faults.take(method, path)
         if fault is not None:
-            if fault.exc is not None:
-                raise (
-                    fault.exc
-                    if isinstance(fault.exc, BaseException)
-                    else fault.exc("injected by FakeVault")
-                )
-            assert fault.status is not None
-            return error_reply(
-                fault.status,
-                fault.errors or [_FAULT_TEXT.get(fault.status, "injected").format(path=path)],
-            ).encode()
+            return fault.fire(path)
         try:
             return self.dispatch(method, path, headers, body).encode()
         except VaultErr as err:
             return error_reply(err.status, err.messages).encode()
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.method in ("*", method) and fnmatch.fnmatchcase(
-                path.rstrip("/"), fault.path.rstrip("/")
-            ):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
 
     def dispatch(self, method: str, path: str, headers: dict[str, str], body: Json) -> Reply:
         if (

@@ -125,6 +125,7 @@ class TokenStore:
         self._by_id: dict[str, Token] = {}
         self._by_accessor: dict[str, str] = {}
         self.roles: dict[str, TokenRole] = {}
+        self.issued: list[str] = []  # every token id ever made (tokens are secrets)
 
     def add(self, policies: list[str], ttl: int, **fields: Any) -> Token:
         ids = self._vault.ids
@@ -138,6 +139,7 @@ class TokenStore:
         )
         self._by_id[token.id] = token
         self._by_accessor[token.accessor] = token.id
+        self.issued.append(token.id)
         return token
 
     def add_wrapping(self, ttl: int, creation_path: str, response: Json) -> Token:
