@@ -33,9 +33,10 @@ class RequestPlan:
 
     @property
     def all_findings(self) -> tuple[Finding, ...]:
-        seen = set(self.findings)
-        extra = tuple(f for f in (self.decision.findings if self.decision else ()) if f not in seen)
-        return self.findings + extra
+        # A rule both the PR checks and the engine enforce (requester is the author) once.
+        seen = {(f.file, f.code) for f in self.findings}
+        extra = (self.decision.findings if self.decision else ()) or ()
+        return self.findings + tuple(f for f in extra if (f.file, f.code) not in seen)
 
     @property
     def state(self) -> State:

@@ -214,8 +214,10 @@ def _auto(r: RequestPlan) -> str:
     d = r.decision
     if d is None:
         return ""
-    verdict = "applies" if d.auto_approved else "does not apply"
-    return f"**Auto-approval {verdict}.** {esc(d.auto_approve_reason)}"
+    verdict = "✅ applies" if d.auto_approved else "does not apply"
+    reason = d.auto_approve_reason.rstrip()
+    end = "" if reason.endswith((".", "!", "?")) else "."
+    return f"**Auto-approval {verdict}:** {esc(reason)}{end}"
 
 
 def _rules(r: RequestPlan) -> str:
