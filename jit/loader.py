@@ -5,12 +5,12 @@ boring subset of YAML that a reviewer can read at a glance. It walks libyaml's e
 (the C parser when PyYAML has it) and builds dicts, lists and scalars itself, rejecting what
 the usual loaders accept silently: duplicate keys, anchors, aliases and merge keys, explicit
 tags, several documents, a root that is not a mapping, invalid UTF-8, control and bidi
-characters, and oversized files.
-Nothing here raises for bad input; every problem is a ``Finding``.
+characters, and oversized files. Nothing here raises for bad input; every problem is a
+``Finding``.
 
-Plain scalars resolve as in YAML 1.1 (``7200`` is an int, ``yes`` a bool, ``1:30:00`` the
-int 5400) plus ``1e9`` as a float, so wrong types surface as schema errors; timestamps stay
-strings so jit's own RFC 3339 check applies. Keys are always the text as written.
+Plain scalars resolve as in YAML 1.1 (``7200`` is an int, ``yes`` a bool; see
+``jit.yamlscalars``) so wrong types surface as schema errors; timestamps stay strings so
+jit's own RFC 3339 check applies. Keys are always the text as written.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from yaml import events as ev
 from jit.findings import Finding
 from jit.yamlscalars import ScalarError, resolve_plain
 
-#: Request and policy files larger than this are rejected unread.
+#: Request files larger than this are rejected unread.
 MAX_BYTES = 64 * 1024
 #: Deeper nesting than this is not a jit file (and would only feed recursion elsewhere).
 MAX_DEPTH = 32
+#: A file with more problems than this is reported up to here (its first ones are enough).
+MAX_FINDINGS = 20
 
 try:  # libyaml's C parser: the fast path
     _Parser: type = yaml.CSafeLoader
@@ -36,19 +38,23 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 Position = tuple[int, int]
 
-
-def _pos(event: ev.Event) -> Position:
-    mark = event.start_mark
-    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-
-
 #: Bidirectional overrides and isolates ("Trojan Source"): text that displays reordered.
 _BIDI = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 #: What YAML forbids (non-printable characters) plus the bidi controls above.
 _FORBIDDEN_CHARS = re.compile(
-    "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-    "|[\u202a-\u202e\u2066-\u2069]"
+    "[^\\t\\n\\r\\x20-\\x7e\\x85\\xa0-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]"
+    "|[\\u202a-\\u202e\\u2066-\\u2069]"
 )
+_KEY_VALUE = "write it as `key: value` lines"
+_MESSAGES = {
+    "empty-file": f"the file is empty; {_KEY_VALUE}",
+    "multiple-documents": "the file holds more than one YAML document (a second `---`); keep one",
+    "yaml-anchor": "YAML anchors and aliases (&name, *name) are not allowed, since a reviewer "
+    "would have to follow them to see what the file says; write each value out in full",
+    "yaml-merge-key": "merge keys (<<) are not allowed; write each key out in full",
+    "yaml-complex-key": "a key must be plain text, not a mapping or a list",
+    "too-deep": f"values are nested more than {MAX_DEPTH} levels deep",
+}
 
 
 @dataclass(frozen=True)
@@ -77,24 +83,29 @@ def load_yaml(path: str, raw: bytes, *, max_bytes: int = MAX_BYTES) -> Loaded:
             path,
             None,
             "file-too-large",
-            f"The file is {len(raw):,} bytes; jit reads at most {max_bytes:,} bytes per file. "
-            "A request needs only a few lines; remove what is not needed.",
+            f"the file is {len(raw):,} bytes; jit reads at most {max_bytes:,} bytes per file",
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = _line_column(raw, exc.start, b"\n")
         return _fail(
             path,
             (line, column),
             "invalid-utf8",
-            f"The file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8 text.",
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8 text",
         )
     bad = _FORBIDDEN_CHARS.search(text)
     if bad is not None:
-        return _forbidden_char(path, text, bad.start())
+        code = ord(text[bad.start()])
+        return _fail(
+            path,
+            _line_column(text, bad.start(), "\n"),
+            "bidi-control" if code in _BIDI else "control-character",
+            f"the file contains the {'bidirectional ' if code in _BIDI else ''}control "
+            f"character U+{code:04X}, which can hide what the text says; remove it",
+        )
     builder = _Builder(path)
     parser = _Parser(raw)
     try:
@@ -110,25 +121,9 @@ def load_yaml(path: str, raw: bytes, *, max_bytes: int = MAX_BYTES) -> Loaded:
     return Loaded(builder.root, builder.positions, builder.key_positions, [])
 
 
-def _forbidden_char(path: str, text: str, index: int) -> Loaded:
-    line = text.count("\n", 0, index) + 1
-    column = index - (text.rfind("\n", 0, index) + 1) + 1
-    code = ord(text[index])
-    if code in _BIDI:
-        return _fail(
-            path,
-            (line, column),
-            "bidi-control",
-            f"The file contains the bidirectional control character U+{code:04X}, which can "
-            "make it display differently from what it says; remove it.",
-        )
-    return _fail(
-        path,
-        (line, column),
-        "control-character",
-        f"The file contains the control character U+{code:04X}; remove it (YAML allows only "
-        "printable characters, tabs and line breaks).",
-    )
+def _line_column(text: str | bytes, index: int, newline: str | bytes) -> Position:
+    start = text.rfind(newline, 0, index) + 1  # type: ignore[arg-type]
+    return text.count(newline, 0, index) + 1, index - start + 1  # type: ignore[arg-type]
 
 
 def _fail(path: str, pos: Position | None, code: str, message: str) -> Loaded:
@@ -136,14 +131,18 @@ def _fail(path: str, pos: Position | None, code: str, message: str) -> Loaded:
     return Loaded(None, findings=[Finding(path, line, column, code, "error", message)])
 
 
+def _pos(event: ev.Event) -> Position:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
 class _Frame:
     """An open mapping or sequence while walking events."""
 
-    __slots__ = ("container", "key", "key_pos", "path", "prefix")
+    __slots__ = ("container", "key", "key_pos", "prefix")
 
     def __init__(self, container: dict[str, object] | list[object], path: str) -> None:
         self.container = container
-        self.path = path
         self.prefix = f"{path}." if path else ""
         self.key: str | None = None  # a mapping's pending key; None: expecting a key
         self.key_pos: Position = (0, 0)
@@ -159,32 +158,19 @@ class _Builder:
         self.stack: list[_Frame] = []
         self.documents = 0
 
-    # -- findings -------------------------------------------------------------------------
-
-    def error(self, event: ev.Event, code: str, message: str, *, fatal: bool = True) -> None:
+    def error(self, event: ev.Event, code: str, message: str = "", *, fatal: bool = True) -> None:
         line, column = _pos(event)
+        message = message or _MESSAGES[code]
         self.findings.append(Finding(self.path, line, column, code, "error", message))
-        if fatal:
+        if fatal or len(self.findings) >= MAX_FINDINGS:
             raise _Reject
 
     def syntax_error(self, exc: yaml.YAMLError) -> None:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = column = None
-        if mark is not None:
-            line, column = mark.line + 1, mark.column + 1
-        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or "invalid YAML"
-        self.findings.append(
-            Finding(
-                self.path,
-                line,
-                column,
-                "yaml-syntax",
-                "error",
-                f"This is not valid YAML: {problem}. Check the indentation and quoting here.",
-            )
-        )
-
-    # -- the walk ---------------------------------------------------------------------------
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        problem = getattr(exc, "problem", None) or "it cannot be parsed"
+        message = f"this is not valid YAML: {problem}; check the indentation and quoting here"
+        self.findings.append(Finding(self.path, line, column, "yaml-syntax", "error", message))
 
     def run(self, parser: yaml.CSafeLoader) -> None:
         while parser.check_event():
@@ -198,47 +184,24 @@ class _Builder:
             elif isinstance(event, ev.DocumentStartEvent):
                 self.documents += 1
                 if self.documents > 1:
-                    self.error(
-                        event,
-                        "multiple-documents",
-                        "The file holds more than one YAML document (a second `---`); "
-                        "put one request in one file.",
-                    )
+                    self.error(event, "multiple-documents")
             elif isinstance(event, ev.AliasEvent):
-                self.reject_anchor(event, alias=True)
+                self.error(event, "yaml-anchor")
         if self.documents == 0:
             self.findings.append(
-                Finding(
-                    self.path,
-                    None,
-                    None,
-                    "empty-file",
-                    "error",
-                    "The file is empty; write the request as `key: value` lines.",
-                )
+                Finding(self.path, None, None, "empty-file", "error", _MESSAGES["empty-file"])
             )
 
     def check_node(self, event: ev.NodeEvent) -> None:
         if event.anchor is not None:
-            self.reject_anchor(event, alias=False)
+            self.error(event, "yaml-anchor")
         tag = getattr(event, "tag", None)
         if tag is not None:
-            self.error(
-                event,
-                "yaml-tag",
-                f"The YAML tag {tag!r} is not allowed here; jit files are plain keys and "
-                "values. Remove the tag (quote the value if it must be text).",
-                fatal=False,
+            message = (
+                f"the YAML tag {tag!r} is not allowed, since jit files hold plain keys and "
+                "values; remove it (quote the value if it must be text)"
             )
-
-    def reject_anchor(self, event: ev.NodeEvent, *, alias: bool) -> None:
-        what = "alias" if alias else "anchor"
-        self.error(
-            event,
-            "yaml-anchor",
-            f"YAML {what}s (&name, *name) are not allowed: a reviewer would have to follow "
-            "them to see what the file says. Write each value out in full.",
-        )
+            self.error(event, "yaml-tag", message, fatal=False)
 
     def start(self, event: ev.CollectionStartEvent, is_mapping: bool) -> None:
         self.check_node(event)
@@ -250,16 +213,12 @@ class _Builder:
             self.positions[""] = pos
             self.stack.append(_Frame(self.root, ""))
             return
-        container: dict[str, object] | list[object] = {} if is_mapping else []
         if len(self.stack) >= MAX_DEPTH:
-            self.error(event, "too-deep", f"Values are nested more than {MAX_DEPTH} levels deep.")
+            self.error(event, "too-deep")
         top = self.stack[-1]
         if type(top.container) is dict and top.key is None:
-            self.error(
-                event,
-                "yaml-complex-key",
-                "A key must be plain text, not a mapping or a list.",
-            )
+            self.error(event, "yaml-complex-key")
+        container: dict[str, object] | list[object] = {} if is_mapping else []
         path = self.attach(top, container, pos, scalar=False)
         self.stack.append(_Frame(container, path))
 
@@ -268,31 +227,22 @@ class _Builder:
         pos = _pos(event)
         if not self.stack:
             if event.value == "" and event.implicit[0]:
-                self.error(
-                    event,
-                    "empty-file",
-                    "The file has no content; write the request as `key: value` lines.",
-                )
+                self.error(event, "empty-file")
             self.not_a_mapping(event, "a single value")
         top = self.stack[-1]
         container = top.container
         if type(container) is dict and top.key is None:
             key = event.value
             if key == "<<" and event.implicit[0]:
-                self.error(
-                    event,
-                    "yaml-merge-key",
-                    "Merge keys (<<) are not allowed; write each key out in full.",
-                )
+                self.error(event, "yaml-merge-key")
             if key in container:
-                first = self.key_positions[top.prefix + key]
-                self.error(
-                    event,
-                    "duplicate-key",
-                    f"The key {key!r} appears twice (first on line {first[0]}); YAML would "
-                    "silently keep only the last one. Keep one.",
-                    fatal=False,
+                first = self.key_positions[top.prefix + key][0]
+                message = (
+                    f"the key {key!r} is already on line {first}; YAML would silently keep "
+                    "only the last one, so a reviewer could read another value than jit; "
+                    "keep one"
                 )
+                self.error(event, "duplicate-key", message, fatal=False)
             top.key = key
             top.key_pos = pos
             return
@@ -305,6 +255,7 @@ class _Builder:
         self.attach(top, value, pos, scalar=True)
 
     def attach(self, top: _Frame, value: object, pos: Position, *, scalar: bool) -> str:
+        """Put ``value`` into the open container; return its dotted path."""
         container = top.container
         if type(container) is dict:
             key = top.key
@@ -321,9 +272,5 @@ class _Builder:
         return path
 
     def not_a_mapping(self, event: ev.NodeEvent, what: str) -> None:
-        self.error(
-            event,
-            "not-a-mapping",
-            f"The file must be a mapping of keys to values (`requester: alice`, ...), "
-            f"but it is {what}.",
-        )
+        message = f"the file must be a mapping of keys to values (`requester: alice`), not {what}"
+        self.error(event, "not-a-mapping", message)

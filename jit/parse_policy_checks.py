@@ -168,6 +168,10 @@ def _unmeetable(
         f"approvals.{involved[-1]}",
         "unmeetable-stage",
         f"{label} of {out.rid} can never be met: {needed} distinct approvals are needed, "
-        f"but only {len(people)} people are listed ({', '.join(people)}) and a person "
+        f"but only {_people(len(people))} listed ({', '.join(people)}) and a person "
         "satisfies at most one stage; list more approvers or a team, or lower count",
     )
+
+
+def _people(count: int) -> str:
+    return "1 person is" if count == 1 else f"{count} people are"

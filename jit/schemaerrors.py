@@ -136,12 +136,10 @@ def _wrong_type(path: str, value: object, expected: object, error: Any) -> str:
     wanted = " or ".join(_EXPECTED.get(t, t) for t in _listed(expected))
     examples = error.schema.get("examples") or []
     scalar = isinstance(value, bool | int | float) and "string" in _listed(expected)
-    if scalar and _quoting_fixes(value, error.schema):
-        hint = f"; put it in quotes to make it text: '{value}'"
+    if scalar and (_quoting_fixes(value, error.schema) or not examples):
+        hint = "; put it in quotes to make it text"
     elif examples and isinstance(examples[0], str):
         hint = f"; write it like {examples[0]}"
-    elif scalar:
-        hint = "; put it in quotes to make it text"
     else:
         hint = ""
     return f"{_name(path)} must be {wanted}, but YAML read {_describe(value)}{hint}"
@@ -155,7 +153,7 @@ def _quoting_fixes(value: object, schema: Mapping[str, Any]) -> bool:
 
 def _invalid(path: str, value: object, keyword: str, error: Any) -> str:
     shown = quote(value) if isinstance(value, str) else _describe(value)
-    return f"{_name(path)} {shown} is not valid: {_reason(keyword, error)}"
+    return f"{_name(path)} is {shown}, which is not valid: {_reason(keyword, error)}"
 
 
 def _reason(keyword: str, error: Any) -> str:

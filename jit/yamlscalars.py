@@ -67,8 +67,8 @@ def _to_int(text: str) -> int:
         digits = digits[1:]
     if len(digits) > _MAX_DIGITS:
         raise ScalarError(
-            f"The number starting {text[:20]!r} has {len(digits):,} digits; no jit value "
-            "needs more than a few."
+            f"the number starting {text[:20]!r} has {len(digits):,} digits, more than any jit "
+            "value needs"
         )
     if digits.startswith("0b"):
         return sign * int(digits[2:] or "0", 2)

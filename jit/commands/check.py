@@ -40,6 +40,7 @@ def run(
     usage = _usage_problem(repo, author, fmt, paths)
     if usage is not None:
         err.write(f"Error: {usage}\n")
+        err.flush()
         return EXIT_USAGE
     if now is None:
         from jit.adapters.clock import now as clock
@@ -49,7 +50,9 @@ def run(
     findings = list(snapshot.findings) + judge(snapshot, Context(now=now, pr_author=author))
     findings.sort(key=lambda f: (f.file, f.line or 0, f.column or 0, f.code))
     out.write(render(findings, cast(Format, fmt)))
+    out.flush()
     err.write(summary(findings, len(snapshot.files), len(snapshot.policies.resources)) + "\n")
+    err.flush()
     return EXIT_FINDINGS if any(f.is_error for f in findings) else EXIT_OK
 
 

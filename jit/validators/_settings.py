@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off
-SCHEMA_SHA256 = "1764ecfd31d586720088ee6ebc02c230d8face314afba9d6e8d8d205bd152181"
+SCHEMA_SHA256 = "5b882e0ff4722b426f42e5c044879bfa7bb2f4951f17daa996d0b80bd4664f54"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
