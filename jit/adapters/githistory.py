@@ -31,6 +31,8 @@ def is_shallow(root: Path) -> bool:
 def file_versions(root: Path, path: str) -> list[tuple[str, bytes]]:
     """``(commit, content)`` for each commit reachable from HEAD that set ``path`` (relative to
     ``root``), newest first. ``path`` should hold one line; deletions are skipped."""
+    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+        return []  # no commits yet
     done = _git(
         root,
         "log",
@@ -46,8 +48,6 @@ def file_versions(root: Path, path: str) -> list[tuple[str, bytes]]:
     )
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip()
-        if b"does not have any commits" in done.stderr or b"unknown revision" in done.stderr:
-            return []
         raise OperationalError(f"reading the history of {path} in {root}: git log: {said}")
     versions = []
     for chunk in done.stdout.split(b"\x00")[1:]:

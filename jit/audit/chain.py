@@ -105,6 +105,7 @@ class ChainWalker:
         self._prev = GENESIS.encode()
         self._last_ts = b""
         self._last: tuple[str, int, bytes] = ("", 0, b"")  # the last intact entry
+        self._file = ""  # the file fed last
         self._broken: Broken | None = None
         self._missing: int | None = None  # the seq skipped at a jump: removed, or later?
         self._missing_seen = False
@@ -112,6 +113,7 @@ class ChainWalker:
 
     def feed(self, file: str, data: bytes, month: str | None = None) -> None:
         """Check one file's bytes; ``month`` (``YYYY-MM``) is the month the file is named for."""
+        self._file = file
         if self._broken is not None:
             self._scan_for_missing(data)
             return
@@ -151,6 +153,8 @@ class ChainWalker:
                 or (month is not None and not line.startswith(month, t + 6))
                 or (checkpoints and expected in checkpoints)
             ):
+                if expected > self.count:  # the line before was accepted here
+                    self._last = (file, line_no - 1, lines[line_no - 2])
                 self.count, self._prev, self._last_ts = expected, prev, last_ts
                 if not self._check(file, line_no, line, month):
                     return line_no
@@ -239,7 +243,9 @@ class ChainWalker:
         ``where`` is the position just past the end, named in truncation reports."""
         broken = self._chain_broken()
         if broken is None and check_head:
-            broken = self._head_broken(recorded, where or (self._last[0], self._last[1] + 1))
+            broken = self._head_broken(
+                recorded, where or (self._last[0] or self._file, self._last[1] + 1)
+            )
         head = Head(self.count - 1, self._prev.decode()) if self.count else None
         return VerifyResult(broken is None, self.count, broken, head)
 

@@ -92,13 +92,13 @@ def check_payload(payload: Mapping[str, object]) -> None:
     if kind not in REQUIRED:
         raise ValueError(f"audit payload type {kind!r} is not one of {sorted(ENTRY_TYPES)}")
     assert isinstance(kind, str)
+    _check_value(payload, kind)
     missing = REQUIRED[kind] - payload.keys()
     if missing:
         raise ValueError(f"audit {kind!r} payload lacks {sorted(missing)}")
     unknown = payload.keys() - REQUIRED[kind] - OPTIONAL.get(kind, frozenset()) - {"type"}
     if unknown:
         raise ValueError(f"audit {kind!r} payload has unknown members {sorted(unknown)}")
-    _check_value(payload, kind)
 
 
 def _check_value(value: object, where: str) -> None:

@@ -106,10 +106,10 @@ class AuditLog:
             line, last_seq, last_ts = last
             seq, prev, ts = last_seq + 1, line_hash(line), max(ts, last_ts)
         if recorded != (None if last is None else Head(seq - 1, prev)):
+            ends = "nothing" if last is None else _show(Head(seq - 1, prev))
             raise AuditLogError(
-                f"{self._rel(self.head_path)} records {recorded} but the log ends at "
-                f"{'nothing' if last is None else Head(seq - 1, prev)}: a run died before "
-                f"committing, or the log was edited; {self._restore()}"
+                f"{self._rel(self.head_path)} records {_show(recorded)} but the log ends at "
+                f"{ends}: a run died before committing, or the log was edited; {self._restore()}"
             )
         entries, lines = [], []
         for payload in payloads:
@@ -162,6 +162,10 @@ class AuditLog:
 
     def _restore(self) -> str:
         return _RESTORE.format(dir=self.audit_dir)
+
+
+def _show(head: Head | None) -> str:
+    return "nothing" if head is None else f"seq {head.seq} ({head.hash[:12]}...)"
 
 
 def _parse(line: bytes, where: str) -> dict[str, object]:
