@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import requests
 from github import GithubException, RateLimitExceededException
 from github.GithubException import (
     BadCredentialsException,
     RateLimitExceededExceedsMaxWait,
 )
 
-import requests
 from jit.adapters.github_retry import RetryBudgetExceeded
 from jit.errors import OperationalError
 

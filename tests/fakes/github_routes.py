@@ -7,14 +7,14 @@ Errors use GitHub's real status codes and messages.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes import github_json as js
-from tests.fakes.github_state import Comment, Status, Symlink, Token
+from tests.fakes import github_json_pulls as jp
+from tests.fakes.github_state import Status, Token
 
 if TYPE_CHECKING:
     from tests.fakes.github import FakeGitHub
@@ -69,7 +69,7 @@ def route(method: str, pattern: str, *, paginated: bool = False) -> Callable[[Ha
     return register
 
 
-def _pull(fake: FakeGitHub, req: Req) -> Any:
+def find_pull(fake: FakeGitHub, req: Req) -> Any:
     fake.require_repo(req.params["owner"], req.params["repo"])
     pr = fake.pulls.get(int(req.params["number"])) if req.params["number"].isdigit() else None
     if pr is None:
@@ -87,31 +87,31 @@ def get_repo(fake: FakeGitHub, req: Req) -> Result:
 
 @route("GET", "{repo}/pulls/{number}")
 def get_pull(fake: FakeGitHub, req: Req) -> Result:
-    return 200, fake.render_pull(_pull(fake, req), simple=False)
+    return 200, fake.render_pull(find_pull(fake, req), simple=False)
 
 
 @route("GET", "{repo}/pulls/{number}/files", paginated=True)
 def list_files(fake: FakeGitHub, req: Req) -> Result:
-    pr = _pull(fake, req)
+    pr = find_pull(fake, req)
     rows = fake.diff(pr.base_sha, pr.head_sha)[:3000]
-    return 200, [js.diff_entry(fake.urls, fake.repo.full_name, pr.head_sha, r) for r in rows]
+    return 200, [jp.diff_entry(fake.urls, fake.repo.full_name, pr.head_sha, r) for r in rows]
 
 
 @route("GET", "{repo}/pulls/{number}/commits", paginated=True)
 def list_pull_commits(fake: FakeGitHub, req: Req) -> Result:
-    pr = _pull(fake, req)
+    pr = find_pull(fake, req)
     return 200, [fake.render_commit(sha, files=False) for sha in fake.pull_commits(pr)][:250]
 
 
 @route("GET", "{repo}/pulls/{number}/reviews", paginated=True)
 def list_reviews(fake: FakeGitHub, req: Req) -> Result:
-    pr = _pull(fake, req)
+    pr = find_pull(fake, req)
     visible = [r for r in pr.reviews if r.state != "PENDING" or r.login == req.token.login]
     return 200, [fake.render_review(pr.number, r) for r in visible]
 
 
 def _review(fake: FakeGitHub, req: Req) -> tuple[Any, Any]:
-    pr = _pull(fake, req)
+    pr = find_pull(fake, req)
     review = next((r for r in pr.reviews if str(r.id) == req.params["review_id"]), None)
     if review is None:
         raise not_found()
@@ -135,14 +135,14 @@ def dismiss_review(fake: FakeGitHub, req: Req) -> Result:
 
 @route("GET", "{repo}/pulls/{number}/requested_reviewers")
 def list_requested(fake: FakeGitHub, req: Req) -> Result:
-    pr = _pull(fake, req)
+    pr = find_pull(fake, req)
     users = [js.user(fake.urls, fake.users[login]) for login in pr.requested_users]
     return 200, {"users": users, "teams": fake.render_teams(pr.requested_teams)}
 
 
 @route("POST", "{repo}/pulls/{number}/requested_reviewers")
 def request_reviewers(fake: FakeGitHub, req: Req) -> Result:
-    pr = _pull(fake, req)
+    pr = find_pull(fake, req)
     body = req.body or {}
     users, teams = list(body.get("reviewers") or []), list(body.get("team_reviewers") or [])
     not_collaborator = HttpError(
@@ -233,197 +233,3 @@ def create_status(fake: FakeGitHub, req: Req) -> Result:
     )  # fmt: skip
     fake.statuses.append(rec)
     return 201, fake.render_status(rec)
-
-
-# --- issue comments -----------------------------------------------------------------------
-
-
-@route("GET", "{repo}/issues/{number}")
-def get_issue(fake: FakeGitHub, req: Req) -> Result:
-    pr = _pull(fake, req)
-    count = len(fake.comments_on(pr))
-    return 200, js.issue(fake.urls, fake.repo.full_name, pr, fake.users[pr.author], count)
-
-
-@route("GET", "{repo}/issues/{number}/comments", paginated=True)
-def list_comments(fake: FakeGitHub, req: Req) -> Result:
-    pr = _pull(fake, req)
-    return 200, [fake.render_comment(c) for c in fake.comments.values() if c.issue == pr.number]
-
-
-def _checked_body(req: Req) -> str:
-    body = (req.body or {}).get("body")
-    if not isinstance(body, str) or not body:
-        raise HttpError(
-            422,
-            "Validation Failed",
-            errors=[{"resource": "IssueComment", "code": "missing_field", "field": "body"}],
-        )
-    if len(body) > 65536:
-        raise HttpError(
-            422,
-            "Validation Failed",
-            errors=[
-                {
-                    "resource": "IssueComment",
-                    "code": "custom",
-                    "field": "body",
-                    "message": "body is too long (maximum is 65536 characters)",
-                }
-            ],
-        )
-    return body
-
-
-@route("POST", "{repo}/issues/{number}/comments")
-def create_comment(fake: FakeGitHub, req: Req) -> Result:
-    pr = _pull(fake, req)
-    when = fake.tick()
-    rec = Comment(fake.next_id(), pr.number, req.token.login, _checked_body(req), when, when)
-    fake.comments[rec.id] = rec
-    return 201, fake.render_comment(rec)
-
-
-def _comment(fake: FakeGitHub, req: Req) -> Comment:
-    fake.require_repo(req.params["owner"], req.params["repo"])
-    rec = fake.comments.get(int(req.params["id"])) if req.params["id"].isdigit() else None
-    if rec is None:
-        raise not_found()
-    return rec
-
-
-@route("GET", "{repo}/issues/comments/{id}")
-def get_comment(fake: FakeGitHub, req: Req) -> Result:
-    return 200, fake.render_comment(_comment(fake, req))
-
-
-@route("PATCH", "{repo}/issues/comments/{id}")
-def edit_comment(fake: FakeGitHub, req: Req) -> Result:
-    rec = _comment(fake, req)
-    rec.body, rec.updated_at = _checked_body(req), fake.tick()
-    return 200, fake.render_comment(rec)
-
-
-@route("DELETE", "{repo}/issues/comments/{id}")
-def delete_comment(fake: FakeGitHub, req: Req) -> Result:
-    del fake.comments[_comment(fake, req).id]
-    return 204, None
-
-
-# --- contents -----------------------------------------------------------------------------
-
-
-@route("GET", "{repo}/contents/{path}")
-def get_contents(fake: FakeGitHub, req: Req) -> Result:
-    fake.require_repo(req.params["owner"], req.params["repo"])
-    ref = req.query.get("ref") or fake.repo.default_branch
-    tree = fake.commits[fake.resolve_ref(ref)].tree
-    path = req.params["path"].strip("/")
-    full = fake.repo.full_name
-    entry = tree.get(path)
-    if isinstance(entry, Symlink):  # GitHub follows a link to a regular file in the repo
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), entry.target))
-        if isinstance(tree.get(target), bytes):
-            return 200, js.content(fake.urls, full, target, ref, tree[target])
-    if entry is not None:
-        return 200, js.content(fake.urls, full, path, ref, entry)
-    prefix = f"{path}/" if path else ""
-    children = sorted({p[len(prefix) :].split("/", 1)[0] for p in tree if p.startswith(prefix)})
-    if not children:
-        raise not_found()
-    items = []
-    for name in children:
-        child = prefix + name
-        item = js.content(fake.urls, full, child, ref, tree.get(child))
-        item.pop("content", None), item.pop("encoding", None), item.pop("target", None)
-        item.pop("submodule_git_url", None)
-        items.append(item)
-    return 200, items
-
-
-# --- orgs, teams, users -------------------------------------------------------------------
-
-
-@route("GET", "/orgs/{org}")
-def get_org(fake: FakeGitHub, req: Req) -> Result:
-    rec = fake.orgs.get(req.params["org"])
-    if rec is None:
-        raise not_found()
-    return 200, js.org(fake.urls, rec, fake.epoch)
-
-
-def _team_by_slug(fake: FakeGitHub, req: Req) -> Any:
-    if not req.token.org_scope:
-        raise no_integration_access()
-    team = fake.teams.get((req.params["org"], req.params["slug"]))
-    if team is None:
-        raise not_found()
-    return team
-
-
-def _team_by_id(fake: FakeGitHub, req: Req) -> Any:
-    if not req.token.org_scope:
-        raise no_integration_access()
-    for team in fake.teams.values():
-        org_ok = "org_id" not in req.params or str(fake.orgs[team.org].id) == req.params["org_id"]
-        if str(team.id) == req.params["team_id"] and org_ok:
-            return team
-    raise not_found()
-
-
-def _membership(fake: FakeGitHub, req: Req, team: Any) -> Result:
-    m = team.members.get(req.params["username"])
-    if m is None:
-        raise not_found()
-    return 200, js.membership(fake.urls, fake.orgs[team.org], team, req.params["username"], m)
-
-
-@route("GET", "/orgs/{org}/teams/{slug}")
-def get_team_by_slug(fake: FakeGitHub, req: Req) -> Result:
-    return 200, fake.render_team(_team_by_slug(fake, req))
-
-
-@route("GET", "/orgs/{org}/teams/{slug}/memberships/{username}")
-def membership_by_slug(fake: FakeGitHub, req: Req) -> Result:
-    return _membership(fake, req, _team_by_slug(fake, req))
-
-
-@route("GET", "/teams/{team_id}")
-@route("GET", "/organizations/{org_id}/team/{team_id}")
-def get_team_by_id(fake: FakeGitHub, req: Req) -> Result:
-    return 200, fake.render_team(_team_by_id(fake, req))
-
-
-@route("GET", "/organizations/{org_id}/team/{team_id}/memberships/{username}")
-def membership_by_id(fake: FakeGitHub, req: Req) -> Result:
-    return _membership(fake, req, _team_by_id(fake, req))
-
-
-@route("GET", "/teams/{team_id}/memberships/{username}")
-def membership_legacy(fake: FakeGitHub, req: Req) -> Result:
-    return _membership(fake, req, _team_by_id(fake, req))
-
-
-@route("GET", "/teams/{team_id}/members/{username}")
-@route("GET", "/organizations/{org_id}/team/{team_id}/members/{username}")
-def member_legacy(fake: FakeGitHub, req: Req) -> Result:
-    m = _team_by_id(fake, req).members.get(req.params["username"])
-    if m is None or m.state != "active":
-        raise not_found()
-    return 204, None
-
-
-@route("GET", "/users/{username}")
-def get_user(fake: FakeGitHub, req: Req) -> Result:
-    rec = fake.users.get(req.params["username"])
-    if rec is None:
-        raise not_found()
-    return 200, js.public_user(fake.urls, rec, fake.epoch)
-
-
-@route("GET", "/users/{username}/keys", paginated=True)
-def list_keys(fake: FakeGitHub, req: Req) -> Result:
-    rec = fake.users.get(req.params["username"])
-    if rec is None:
-        raise not_found()
-    return 200, [{"id": rec.id * 100 + i, "key": key} for i, key in enumerate(rec.keys)]
