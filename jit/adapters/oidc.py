@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 import requests
+
 from jit.errors import JitError, OperationalError
 
 log = logging.getLogger(__name__)

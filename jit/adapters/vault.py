@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import hvac
-
 import requests
+
 from jit.adapters.vault_backend import KINDS, VaultBackend
 from jit.adapters.vault_client import VaultHttp, VaultRequestError, connect
 from jit.errors import JitError

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import hvac
+import requests
 from hvac.adapters import JSONAdapter
 
-import requests
 from jit.adapters.oidc import fetch_id_token, print_mask
 from jit.errors import JitError, OperationalError
 from jit.model import VaultSettings

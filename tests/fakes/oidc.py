@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+import requests
 import responses
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-import requests
 from tests.fakes.clock import FakeClock
 
 ISSUER = "https://token.actions.githubusercontent.com"

@@ -75,7 +75,11 @@ def steps(repository: str = REPOSITORY) -> list[Step]:
             "sys/policies/acl/db-orders-read",
             {"policy": policy_text("db-orders-read")},
         ),
-        Step("vault write auth/jwt/role/jit @jit-role.json", "auth/jwt/role/jit", jwt_role(repository)),
+        Step(
+            "vault write auth/jwt/role/jit @jit-role.json",
+            "auth/jwt/role/jit",
+            jwt_role(repository),
+        ),
         Step(
             "vault write auth/token/roles/jit allowed_policies=db-orders-read,jit-credentials "
             "orphan=true renewable=false token_explicit_max_ttl=2160h",
@@ -97,9 +101,9 @@ def steps(repository: str = REPOSITORY) -> list[Step]:
         ),
         Step(
             "vault write database/roles/orders-readonly db_name=orders "
-            "creation_statements=\"CREATE ROLE \\\"{{name}}\\\" WITH LOGIN PASSWORD '{{password}}' "
+            'creation_statements="CREATE ROLE \\"{{name}}\\" WITH LOGIN PASSWORD \'{{password}}\' '
             "VALID UNTIL '{{expiration}}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "
-            "\\\"{{name}}\\\";\" default_ttl=24h max_ttl=72h",
+            '\\"{{name}}\\";" default_ttl=24h max_ttl=72h',
             "database/roles/orders-readonly",
             {
                 "db_name": "orders",

@@ -25,14 +25,20 @@ def test_fetches_a_token_for_the_audience_and_masks_it(actions: ActionsTokenEndp
     assert claims["repository"] == "acme/access"
 
 
-def test_the_audience_is_url_encoded(vault_rsps: responses.RequestsMock, actions: ActionsTokenEndpoint) -> None:
+def test_the_audience_is_url_encoded(
+    vault_rsps: responses.RequestsMock, actions: ActionsTokenEndpoint
+) -> None:
     fetch_id_token(actions.env, "a&b=c", mask=lambda _: None)
     sent = vault_rsps.calls[-1].request.url
     assert sent == f"{TOKEN_URL}&audience=a%26b%3Dc"
 
 
-@pytest.mark.parametrize("missing", ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"])
-def test_missing_id_token_permission_is_explained(actions: ActionsTokenEndpoint, missing: str) -> None:
+@pytest.mark.parametrize(
+    "missing", ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"]
+)
+def test_missing_id_token_permission_is_explained(
+    actions: ActionsTokenEndpoint, missing: str
+) -> None:
     env = {k: v for k, v in actions.env.items() if k != missing}
     with pytest.raises(JitError) as err:
         fetch_id_token(env, "vault")
@@ -83,7 +89,10 @@ def test_an_answer_without_a_token(vault_rsps: responses.RequestsMock, body: str
 
 def test_a_url_without_a_query_gets_one(vault_rsps: responses.RequestsMock) -> None:
     vault_rsps.get("https://tokens.fake/id?audience=vault", json={"value": "a.b.c"})
-    env = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://tokens.fake/id", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}
+    env = {
+        "ACTIONS_ID_TOKEN_REQUEST_URL": "https://tokens.fake/id",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t",
+    }
     assert fetch_id_token(env, "vault", mask=lambda _: None) == "a.b.c"
 
 

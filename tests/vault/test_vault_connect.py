@@ -28,7 +28,10 @@ def test_oidc_login_gives_the_job_its_policy_and_masks_both_tokens(
     actions: ActionsTokenEndpoint,
     masked: list[str],
 ) -> None:
-    vault.put_policy("jit-job", vault.policy_texts["jit-job"] + 'path "auth/token/lookup-self" { capabilities = ["read"] }')
+    vault.put_policy(
+        "jit-job",
+        vault.policy_texts["jit-job"] + 'path "auth/token/lookup-self" { capabilities = ["read"] }',
+    )
     client = connect(settings, env, mask=masked.append)
 
     me = _who(client)
@@ -43,7 +46,9 @@ def test_oidc_login_gives_the_job_its_policy_and_masks_both_tokens(
 def test_vault_token_wins_and_skips_oidc(
     vault: FakeVault, actions: ActionsTokenEndpoint, settings: VaultSettings
 ) -> None:
-    client = connect(settings, {"VAULT_ADDR": vault.address, "VAULT_TOKEN": vault.root_token, **actions.env})
+    client = connect(
+        settings, {"VAULT_ADDR": vault.address, "VAULT_TOKEN": vault.root_token, **actions.env}
+    )
 
     assert client.token == vault.root_token
     assert actions.calls == []
@@ -56,16 +61,22 @@ def test_address_comes_from_settings_when_vault_addr_is_unset(vault: FakeVault) 
 
 
 def test_no_address_is_a_clear_error() -> None:
-    with pytest.raises(JitError, match="set VAULT_ADDR for the job or vault.address in policies/settings.yaml"):
+    with pytest.raises(
+        JitError, match=r"set VAULT_ADDR for the job or vault\.address in policies/settings\.yaml"
+    ):
         connect(VaultSettings(), {"VAULT_TOKEN": "x"})
 
 
 def test_no_role_is_a_clear_error(vault: FakeVault, actions: ActionsTokenEndpoint) -> None:
-    with pytest.raises(JitError, match="set vault.auth_role in policies/settings.yaml or JIT_VAULT_ROLE"):
+    with pytest.raises(
+        JitError, match=r"set vault\.auth_role in policies/settings\.yaml or JIT_VAULT_ROLE"
+    ):
         connect(VaultSettings(), {"VAULT_ADDR": vault.address, **actions.env})
 
 
-def test_namespace_from_the_environment_is_sent(vault: FakeVault, settings: VaultSettings, env: dict[str, str]) -> None:
+def test_namespace_from_the_environment_is_sent(
+    vault: FakeVault, settings: VaultSettings, env: dict[str, str]
+) -> None:
     vault.namespace = "team-a"
     with pytest.raises(JitError):
         connect(settings, env, mask=lambda _: None)  # no namespace: the login is refused
@@ -77,7 +88,11 @@ def test_namespace_from_the_environment_is_sent(vault: FakeVault, settings: Vaul
 
 
 def test_environment_overrides_mount_role_and_audience(
-    vault: FakeVault, oidc: GitHubOIDC, root: object, actions: ActionsTokenEndpoint, env: dict[str, str]
+    vault: FakeVault,
+    oidc: GitHubOIDC,
+    root: object,
+    actions: ActionsTokenEndpoint,
+    env: dict[str, str],
 ) -> None:
     vault.enable("auth/gha/", "jwt")
     role = {**admin.jwt_role(), "bound_audiences": ["https://vault.acme.example"]}
@@ -99,10 +114,22 @@ def test_environment_overrides_mount_role_and_audience(
 @pytest.mark.parametrize(
     ("change", "vault_says"),
     [
-        ({"signed_by_stranger": True}, "error validating token: failed to verify id token signature"),
-        ({"repository": "mallory/access"}, 'claim "repository" does not match any associated bound claim values'),
-        ({"ref": "refs/heads/feature"}, 'claim "ref" does not match any associated bound claim values'),
-        ({"job_workflow_ref": "acme/access/.github/workflows/evil.yml@refs/heads/main"}, 'claim "job_workflow_ref" does not match'),
+        (
+            {"signed_by_stranger": True},
+            "error validating token: failed to verify id token signature",
+        ),
+        (
+            {"repository": "mallory/access"},
+            'claim "repository" does not match any associated bound claim values',
+        ),
+        (
+            {"ref": "refs/heads/feature"},
+            'claim "ref" does not match any associated bound claim values',
+        ),
+        (
+            {"job_workflow_ref": "acme/access/.github/workflows/evil.yml@refs/heads/main"},
+            'claim "job_workflow_ref" does not match',
+        ),
         ({"job_workflow_ref": None}, 'claim "job_workflow_ref" is missing'),
         ({"aud": "https://github.com/acme"}, "invalid audience (aud) claim"),
         ({"expired": True}, "invalid expiration time (exp) claim: token is expired"),
@@ -134,7 +161,10 @@ def test_each_login_failure_is_a_clear_error(
 
 
 def test_a_token_just_inside_vaults_expiry_leeway_still_logs_in(
-    settings: VaultSettings, env: dict[str, str], actions: ActionsTokenEndpoint, fake_clock: FakeClock
+    settings: VaultSettings,
+    env: dict[str, str],
+    actions: ActionsTokenEndpoint,
+    fake_clock: FakeClock,
 ) -> None:
     now = int(fake_clock.time())
     actions.overrides = {"iat": now - 600, "nbf": now - 600, "exp": now - 200}  # leeway 150+60
@@ -142,7 +172,7 @@ def test_a_token_just_inside_vaults_expiry_leeway_still_logs_in(
 
 
 def test_an_unknown_role_is_a_clear_error(vault: FakeVault, env: dict[str, str]) -> None:
-    with pytest.raises(JitError, match="role \"nope\" could not be found"):
+    with pytest.raises(JitError, match='role "nope" could not be found'):
         connect(VaultSettings(auth_role="nope"), env, mask=lambda _: None)
 
 

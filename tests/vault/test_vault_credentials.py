@@ -113,7 +113,9 @@ def test_kubernetes_credentials_are_posted_with_namespace_and_ttl(
     assert issued.details["lease_outlives_grant"] is False
 
 
-def test_revoke_revokes_lease_and_holder(backend: VaultBackend, vault: FakeVault, order: Order) -> None:
+def test_revoke_revokes_lease_and_holder(
+    backend: VaultBackend, vault: FakeVault, order: Order
+) -> None:
     issued = backend.issue(order("vault-credentials"))
 
     assert backend.revoke("vault-credentials", issued.handle) == "revoked"
@@ -170,7 +172,10 @@ def test_a_path_the_holder_policy_does_not_allow_names_the_missing_rule(
 def test_an_unknown_engine_role_is_a_clear_error_and_leaves_nothing_live(
     backend: VaultBackend, vault: FakeVault, root: hvac.Client, order: Order
 ) -> None:
-    text = vault.policy_texts["jit-credentials"] + 'path "database/creds/nope" { capabilities = ["read"] }'
+    text = (
+        vault.policy_texts["jit-credentials"]
+        + 'path "database/creds/nope" { capabilities = ["read"] }'
+    )
     root.sys.create_or_update_acl_policy("jit-credentials", text)
     grant = order("vault-credentials")
     before = {t.accessor for t in vault.tokens.all()}

@@ -124,7 +124,13 @@ def test_a_holder_that_cannot_be_revoked_after_a_failure_is_logged(
     ],
 )
 def test_403_names_the_path_and_capability_and_is_not_retried(
-    backend: VaultBackend, vault: FakeVault, order: Order, kind: str, method: str, path: str, rule: str
+    backend: VaultBackend,
+    vault: FakeVault,
+    order: Order,
+    kind: str,
+    method: str,
+    path: str,
+    rule: str,
 ) -> None:
     vault.add_entity("alice")
     issued = backend.issue(order(kind))
@@ -135,7 +141,9 @@ def test_403_names_the_path_and_capability_and_is_not_retried(
 
     assert not err.value.retryable
     message = str(err.value)
-    assert "(permission denied). The job's Vault policy (given by the JWT role) lacks path" in message
+    assert (
+        "(permission denied). The job's Vault policy (given by the JWT role) lacks path" in message
+    )
     assert rule in message
     assert "add it (see the README, Vault set-up)." in message
 
@@ -190,7 +198,9 @@ def test_a_token_create_that_vault_did_not_wrap_is_revoked(
 
     vault.dispatch = strip_wrap  # type: ignore[method-assign]
 
-    with pytest.raises(OperationalError, match="did not wrap the token created at auth/token/create/jit"):
+    with pytest.raises(
+        OperationalError, match="did not wrap the token created at auth/token/create/jit"
+    ):
         backend.issue(order("vault-token"))
 
     assert not [t for t in vault.tokens.all() if t.meta and "jit_grant" in t.meta]

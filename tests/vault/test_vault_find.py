@@ -16,7 +16,11 @@ Order = Callable[..., GrantOrder]
 
 @pytest.mark.parametrize("kind", ["vault-token", "vault-credentials"])
 def test_find_recovers_an_unrecorded_token_that_cannot_be_delivered(
-    backend: VaultBackend, new_run: Callable[[], VaultBackend], vault: FakeVault, order: Order, kind: str
+    backend: VaultBackend,
+    new_run: Callable[[], VaultBackend],
+    vault: FakeVault,
+    order: Order,
+    kind: str,
 ) -> None:
     grant = order(kind)
     other = order(kind, requester="bob")

@@ -39,7 +39,10 @@ def test_issue_creates_the_group_with_the_requester_as_only_member(
         "expires_at": "2026-01-05T11:00:00Z",
     }
     lookup = next(r for r in vault.requests if r.path == "identity/lookup/entity")
-    assert lookup.body == {"alias_name": "alice", "alias_mount_accessor": vault.accessor_of("auth/github")}
+    assert lookup.body == {
+        "alias_name": "alice",
+        "alias_mount_accessor": vault.accessor_of("auth/github"),
+    }
 
 
 def test_the_policies_take_effect_for_the_requester_at_once_and_vanish_on_revoke(
@@ -68,7 +71,10 @@ def test_a_requester_without_a_vault_identity_is_retried_next_run(
         backend.issue(order("vault-group"))
 
     assert err.value.retryable
-    assert "alice has no Vault identity yet: they must log in to Vault once through the auth/github" in str(err.value)
+    assert (
+        "alice has no Vault identity yet: they must log in to Vault once through the auth/github"
+        in str(err.value)
+    )
     assert "Nothing is lost: the grant is retried on the next run." in str(err.value)
     assert vault.identity.groups == {}
 
@@ -91,7 +97,9 @@ def test_a_configured_mount_accessor_skips_reading_sys_auth(
 ) -> None:
     vault.add_entity("alice")
     backend = new_run()
-    backend.settings = VaultSettings(auth_role="jit", identity_mount_accessor=vault.accessor_of("auth/github"))
+    backend.settings = VaultSettings(
+        auth_role="jit", identity_mount_accessor=vault.accessor_of("auth/github")
+    )
     backend._mount_accessor = backend.settings.identity_mount_accessor
 
     backend.issue(order("vault-group"))
@@ -104,11 +112,15 @@ def test_a_missing_identity_mount_is_a_clear_error(
 ) -> None:
     backend.settings = VaultSettings(auth_role="jit", identity_mount="okta")
 
-    with pytest.raises(JitError, match=r"no auth method mounted at auth/okta/ \(vault.identity_mount\)"):
+    with pytest.raises(
+        JitError, match=r"no auth method mounted at auth/okta/ \(vault.identity_mount\)"
+    ):
         backend.issue(order("vault-group"))
 
 
-def test_revoke_and_check(backend: VaultBackend, vault: FakeVault, root: hvac.Client, order: Order) -> None:
+def test_revoke_and_check(
+    backend: VaultBackend, vault: FakeVault, root: hvac.Client, order: Order
+) -> None:
     vault.add_entity("alice")
     issued = backend.issue(order("vault-group"))
     assert backend.is_live("vault-group", issued.handle)

@@ -69,7 +69,9 @@ def test_a_full_cycle_with_failures_leaks_nothing(
 
     vault.fail_next("POST", "sys/wrapping/wrap", 500, times=4)
     expect_failure(lambda: backend.issue(order("vault-credentials")))
-    vault.fail_next("POST", "sys/wrapping/wrap", exc=requests.ReadTimeout("read timed out"), times=4)
+    vault.fail_next(
+        "POST", "sys/wrapping/wrap", exc=requests.ReadTimeout("read timed out"), times=4
+    )
     expect_failure(lambda: backend.issue(order("k8s-credentials")))
     vault.fail_next("POST", "sys/wrapping/wrap", 400, errors=["invalid request"])
     expect_failure(lambda: backend.issue(order("vault-credentials")))

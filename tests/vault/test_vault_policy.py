@@ -21,7 +21,9 @@ RULES = parse(admin.policy_text("jit-job"))
 
 def _text(rules: list[Rule]) -> str:
     return "\n".join(
-        f'path "{r.pattern}" {{ capabilities = [{", ".join(f"{c!r}" for c in sorted(r.capabilities))}] }}'.replace("'", '"')
+        f'path "{r.pattern}" {{ capabilities = [{", ".join(f"{c!r}" for c in sorted(r.capabilities))}] }}'.replace(
+            "'", '"'
+        )
         for r in rules
         if r.capabilities
     )
@@ -55,7 +57,8 @@ def test_every_capability_is_needed(
     vault.add_entity("alice")
     backend = new_run()
     reduced = [
-        Rule(r.pattern, r.capabilities - {capability}) if i == index else r for i, r in enumerate(RULES)
+        Rule(r.pattern, r.capabilities - {capability}) if i == index else r
+        for i, r in enumerate(RULES)
     ]
     vault.put_policy("jit-job", _text(reduced))
 

@@ -102,7 +102,9 @@ def test_revoking_the_token_revokes_its_leases(
     """Vault revokes a token's leases with it (issue 5 asks to show this with the fake)."""
     issued = backend.issue(order("vault-token"))
     assert issued.wrap_token is not None
-    user = hvac.Client(url=vault.address, token=unwrap_secret(vault.address, None, issued.wrap_token)["token"])
+    user = hvac.Client(
+        url=vault.address, token=unwrap_secret(vault.address, None, issued.wrap_token)["token"]
+    )
     creds = user.read("database/creds/orders-readonly")
     lease_id = creds["lease_id"]
     assert vault.leases.get(lease_id) is not None

@@ -24,7 +24,11 @@ def test_the_lookup_does_not_use_the_token_up(
 
     unwrap_secret(vault.address, None, issued.wrap_token)
 
-    lookup, unwrap = [r for r in vault.requests if r.path.startswith("sys/wrapping/") and r.path != "sys/wrapping/wrap"]
+    lookup, unwrap = [
+        r
+        for r in vault.requests
+        if r.path.startswith("sys/wrapping/") and r.path != "sys/wrapping/wrap"
+    ]
     assert lookup.path == "sys/wrapping/lookup" and "X-Vault-Token" not in lookup.headers
     assert unwrap.path == "sys/wrapping/unwrap"
     assert unwrap.headers["X-Vault-Token"] == issued.wrap_token and unwrap.body == {}

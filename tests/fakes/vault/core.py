@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import requests
 import responses
 
-import requests
 from tests.fakes.clock import FakeClock
 from tests.fakes.vault import (
     acl,
