@@ -191,11 +191,6 @@ def withdrawal_principals(
     return tuple(dict.fromkeys(found))
 
 
-def revoker_teams(principals: Iterable[Principal]) -> list[str]:
-    """The teams whose membership decides a withdrawal (to look up through the API)."""
-    return sorted({p.name for p in principals if p.is_team})
-
-
 def check_withdrawal(
     path: str,
     request: Request | None,

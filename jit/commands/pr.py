@@ -28,7 +28,7 @@ from typing import TextIO
 from jit.adapters.actions import ActionsEnv, load_event, write_summary
 from jit.commands.pr_context import Evaluation, evaluate_pr, load_trusted
 from jit.commands.pr_event import PrEvent, UnsupportedEvent, parse_event
-from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError
+from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError, OperationalError
 from jit.findings import Finding
 from jit.output import annotation, escape_data
 from jit.plan import MARKER, STATUS_CONTEXT, PrPlan, status_description
@@ -81,7 +81,10 @@ def run(
         _act(github, pull, evaluation)
     except JitError as exc:
         _error_status(github, pull, exc)
-        raise
+        if isinstance(exc, OperationalError):
+            raise
+        # A set-up problem met on the way (no team access, a missing team): not the PR's fault.
+        raise OperationalError(str(exc), retryable=False) from exc
     plan = evaluation.plan
     write_summary(actions.step_summary, render(plan, limit=SUMMARY_CHARS))
     err.write(f"jit pr: #{pull.number} at {pull.head_sha[:7]}: {status_description(plan)}\n")

@@ -18,7 +18,7 @@ from jit.findings import Finding
 from jit.model import Context, Policies, Principal, Request, Review, Settings
 from jit.parse import parse_request
 from jit.plan import PrPlan, RequestPlan, Withdrawal
-from jit.policy import evaluate, pending_approvers, team_names
+from jit.policy import evaluate, pending_approvers
 from jit.ports import GitHubPort, PullInfo
 from jit.prfiles import (
     check_file_type,
@@ -26,7 +26,6 @@ from jit.prfiles import (
     check_withdrawal,
     classify,
     is_request_pr,
-    revoker_teams,
     withdrawal_principals,
 )
 from jit.repo import load_policies, request_files
@@ -121,10 +120,8 @@ def reviewers(plan: PrPlan, reviews: Sequence[Review]) -> tuple[list[str], list[
     skip |= {r.request.requester.lower() for r in plan.requests if r.request}
     users: dict[str, str] = {}
     teams: dict[str, str] = {}
-    for r in plan.requests:
-        if r.decision is None:
-            continue
-        found_users, found_teams = pending_approvers(r.decision)
+    for decision in (r.decision for r in plan.requests if r.decision is not None):
+        found_users, found_teams = pending_approvers(decision)
         users.update((u.lower(), u) for u in found_users if u.lower() not in skip)
         teams.update((t.lower(), t) for t in found_teams)
     return list(dict.fromkeys(users.values())), list(dict.fromkeys(teams.values()))
@@ -150,24 +147,38 @@ def _teams(
     policies: Policies,
     reviews: Sequence[Review],
 ) -> dict[str, frozenset[str]]:
-    """Active members among the logins that matter, of the teams that matter. Nothing more."""
-    wanted: set[str] = set()
-    for plan in parsed.added:
-        resource = policies.resources.get(plan.request.resource) if plan.request else None
-        if resource is not None:
-            wanted |= team_names(resource)
-    logins = {pull.author.lower()}
-    logins |= {p.request.requester.lower() for p in parsed.added if p.request}
-    logins |= {
-        r.login.lower()
+    """Active members of the teams that matter, among the logins that matter to each team:
+    the requester for eligibility and auto-approval, those who approved the head commit for
+    approval stages, the author for withdrawing someone else's request. Nothing more."""
+    author = pull.author.lower()
+    approvers = [
+        r.login
         for r in latest_reviews(reviews).values()
         if r.state == "APPROVED" and r.commit_id == pull.head_sha and not r.is_bot
-    }
+    ]
+    wanted: dict[str, dict[str, str]] = {}
+
+    def want(principals: Iterable[Principal], logins: Iterable[str]) -> None:
+        for team in (p.name for p in principals if p.is_team):
+            wanted.setdefault(team, {}).update((login.lower(), login) for login in logins)
+
+    for plan in parsed.added:
+        req = plan.request
+        resource = policies.resources.get(req.resource) if req else None
+        if req is None or resource is None:
+            continue
+        want(resource.eligible, [req.requester])
+        want((p for rule in resource.auto_approve for p in rule.requester_in), [req.requester])
+        others = [a for a in approvers if a.lower() not in (author, req.requester.lower())]
+        want((p for stage in resource.approvals for p in stage.approvers), others)
     for path, old, revokers in parsed.removed:
         owner = old.requester if old else path.split("/")[1]
-        if owner.lower() != pull.author.lower():
-            wanted |= set(revoker_teams(revokers))
-    return {team: gh.active_team_members(team, sorted(logins)) for team in sorted(wanted)}
+        if owner.lower() != author:
+            want(revokers, [pull.author])
+    return {
+        team: gh.active_team_members(team, sorted(logins.values()))
+        for team, logins in sorted(wanted.items())
+    }
 
 
 def _judge(plan: RequestPlan, policies: Policies, ctx: Context) -> RequestPlan:

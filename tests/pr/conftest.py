@@ -79,6 +79,7 @@ class World:
         fake.add_team("acme/engineering", ["alice", "bob", "mallory", "carol"])
         fake.add_team("acme/dba", ["carol", "erin"], pending=["dave"])
         fake.add_team("acme/oncall", ["olga"])
+        fake.add_team("acme/engineering", ["olga"])
         fake.add_team("acme/security", ["sam"])
         fake.user("zoe")
         fake.commit_to_main(

@@ -124,6 +124,7 @@ def test_approved_request() -> None:
     plan = _plan(_approved())
     assert plan.state == "success"
     assert status_description(plan) == "Ready to merge: 1 request approved."
+    assert plan.requests[0].missing == 0
     assert_golden("approved", render(plan))
 
 

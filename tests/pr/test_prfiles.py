@@ -13,7 +13,6 @@ from jit.prfiles import (
     classify,
     is_request_path,
     is_request_pr,
-    revoker_teams,
     withdrawal_principals,
 )
 
@@ -174,7 +173,6 @@ SETTINGS = Settings(revokers=(Principal("acme/security"), Principal("carol")))
 def test_withdrawal_principals_join_resource_and_settings_revokers() -> None:
     principals = withdrawal_principals(_request(), POLICIES, SETTINGS)
     assert [p.name for p in principals] == ["acme/sre", "carol", "acme/security"]
-    assert revoker_teams(principals) == ["acme/security", "acme/sre"]
     assert withdrawal_principals(None, POLICIES, SETTINGS) == SETTINGS.revokers
 
 
