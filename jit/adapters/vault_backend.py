@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import hvac
@@ -59,6 +60,14 @@ class VaultBackend:
     # --- issue ---------------------------------------------------------------------------
 
     def issue(self, order: GrantOrder) -> Issued:
+        now = self._now()
+        if now >= order.expires_at:
+            raise JitError(
+                f"Grant {order.grant_id} expired at {iso(order.expires_at)} before it could be "
+                "issued; nothing was issued."
+            )
+        # Issued late? Then the TTL still ends at expires_at, never later.
+        order = replace(order, starts_at=max(order.starts_at, now))
         spec = order.resource.grant
         if isinstance(spec, VaultToken):
             return issue_token(self.http, order, spec, self.settings)

@@ -124,6 +124,8 @@ class VaultHttp:
                     continue
                 break
             if isinstance(result, dict):
+                for warning in result.get("warnings") or ():
+                    log.warning("Vault warned on %s: %s", where, warning)
                 return result
             if result.status_code == 204:
                 return None

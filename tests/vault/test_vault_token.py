@@ -142,3 +142,37 @@ def test_a_policy_the_role_does_not_allow_is_a_clear_error(
     assert "resource 'vault-token-resource' (policies/vault.yaml:3)" in message
     assert "must be subset of the role's allowed policies" in message
     assert "allows policies ['admin']" in message
+
+
+def test_issued_late_the_token_still_ends_at_expires_at(
+    new_run: Callable[[], VaultBackend], vault: FakeVault, order: Order, fake_clock: FakeClock
+) -> None:
+    grant = order("vault-token", hours=2)
+    fake_clock.advance(1800)  # the run that issues it comes half an hour late
+
+    issued = new_run().issue(grant)
+
+    token = vault.tokens.by_accessor(issued.handle["accessor"])
+    assert token is not None and token.explicit_max_ttl == 5400
+    assert token.expire_time == grant.expires_at
+
+
+def test_an_order_past_its_expiry_is_not_issued(
+    new_run: Callable[[], VaultBackend], vault: FakeVault, order: Order, fake_clock: FakeClock
+) -> None:
+    grant = order("vault-token", hours=1)
+    fake_clock.set(grant.expires_at)
+
+    with pytest.raises(JitError, match="expired at 2026-01-05T10:00:00Z before it could be issued"):
+        new_run().issue(grant)
+
+
+def test_vault_warnings_are_logged(
+    backend: VaultBackend, order: Order, caplog: pytest.LogCaptureFixture
+) -> None:
+    backend.issue(order("k8s-credentials", hours=14))  # the engine role caps tokens at 12 h
+
+    assert (
+        "Vault warned on POST kubernetes/creds/prod-view: ttl of 50400s is greater than the "
+        "role's token_max_ttl; capping" in caplog.text
+    )
