@@ -74,6 +74,10 @@ class Change:
     issued: tuple[GrantKind, Mapping[str, str]] | None = field(default=None, compare=False)
     #: A PR comment to post once the change has landed: (PR number, marker, body).
     comment: tuple[int, str, str] | None = field(default=None, compare=False)
+    #: For the run's report once the change has landed: (section, sentence); and the
+    #: revocation lag it measured, if any.
+    report: tuple[str, str] | None = field(default=None, compare=False)
+    lag: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

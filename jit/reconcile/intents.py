@@ -83,7 +83,6 @@ def prepare(
             ctx.report.failed.append(f"{item.request_id}: re-verifying: {exc} (stays pending)")
             continue
         if isinstance(result, Denied):
-            ctx.report.denied.append(f"{item.request_id}: {' '.join(result.reasons)}")
             out.denials.append(denial_change(item, result))
         else:
             out.fresh.append(_intent(ctx, item, result, delivery))
@@ -193,6 +192,7 @@ def denial_change(item: Desired, denied: Denied) -> Change:
         request_id=item.request_id,
         grant_id=item.grant_id,
         pr=pr,
+        report=("denied", f"{item.request_id}: {' '.join(denied.reasons)}"),
         comment=(
             (
                 pr,

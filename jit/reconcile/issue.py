@@ -160,10 +160,6 @@ def _granted(
         failures=0,
         details={**record.details, **_safe(issued.details), "delivery": delivery.method},
     )
-    ctx.report.granted.append(
-        f"{record.grant_id}: {record.resource} for {record.requester} until "
-        f"{active.expires_at:%Y-%m-%d %H:%M:%S}Z (PR #{record.pr})"
-    )
     audit = (
         *lead,
         entries.granted(
@@ -200,6 +196,11 @@ def _granted(
         grant_id=record.grant_id,
         pr=record.pr,
         issued=(record.kind, dict(issued.handle)),
+        report=(
+            "granted",
+            f"{record.grant_id}: {record.resource} for {record.requester} until "
+            f"{active.expires_at:%Y-%m-%d %H:%M:%S}Z (PR #{record.pr})",
+        ),
         comment=notice,
     )
 

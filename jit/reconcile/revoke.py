@@ -12,6 +12,8 @@ dropped while the credential may be live. A credential someone already removed i
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from jit.audit import entries
 from jit.audit.entries import RevokeReason
 from jit.errors import JitError, OperationalError
@@ -38,15 +40,11 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
             raise OperationalError("it is still live after revoking")
     except JitError as exc:
         return _failed(ctx, item, by, commit, str(exc))
-    reason, lag = _classify(record, item.reason, outcome == "already-gone", ctx)
-    ctx.report.revoked.append(
-        f"{record.grant_id}: {record.resource} for {record.requester}: {reason}"
-        + (f", lag {lag}s" if item.reason == "expired" else "")
-    )
+    reason, lag = _classify(record, item.reason, outcome == "already-gone", now)
+    late = f", lag {lag}s" if item.reason == "expired" else ""
     return Change(
         action="revoke",
-        summary=f"revoked {record.grant_id} ({reason}"
-        + (f", lag {lag}s" if item.reason == "expired" else "")
+        summary=f"revoked {record.grant_id} ({reason}{late}"
         + (f", withdrawn by {by}" if by else "")
         + ")",
         guard=Guard(record.grant_id, LIVE),
@@ -65,23 +63,23 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
             comments.marker("revoked", record.grant_id),
             comments.revoked(record, reason, by, lag),
         ),
+        report=(
+            "revoked",
+            f"{record.grant_id}: {record.resource} for {record.requester}: {reason}{late}",
+        ),
+        lag=lag if item.reason == "expired" else None,
     )
 
 
-def _classify(
-    record: GrantRecord, why: str, gone: bool, ctx: RunContext
-) -> tuple[RevokeReason, int]:
+def _classify(record: GrantRecord, why: str, gone: bool, now: datetime) -> tuple[RevokeReason, int]:
     """The recorded reason and lag. Lag is how long access outlived ``expires_at``: a token or
     lease Vault already ended by its own TTL outlived it by nothing; otherwise the sweep's
     revocation time bounds it. A group or binding that was already gone was removed by
     someone else: ``out-of-band``, not an error."""
     expired = why == "expired"
     if expired and gone and record.kind in TTL_KINDS:
-        ctx.report.lags.append(0)
         return "expired", 0
-    lag = lag_seconds(record.expires_at, ctx.clock()) if expired else 0
-    if expired:
-        ctx.report.lags.append(lag)
+    lag = lag_seconds(record.expires_at, now) if expired else 0
     reason: RevokeReason = "out-of-band" if gone else ("expired" if expired else "withdrawn")
     return reason, lag
 

@@ -96,6 +96,7 @@ def execute(ctx: RunContext, committer: Committer, parsed: Parsed) -> Report:
             return ctx.report
         if done.commit:
             ctx.report.commits.append(done.commit)
+        _record(ctx.report, done.landed, done.dropped)
         _comment(ctx, done.landed)
         _compensate(ctx, done.dropped)
     unrecorded_drift(ctx, records)
@@ -119,6 +120,19 @@ def _commit_intents(ctx: RunContext, committer: Committer, intents: Intents) -> 
     for change in done.dropped:
         ctx.report.notes.append(f"{change.grant_id}: another run recorded it first; left to it")
     return {id(c) for c in done.landed}
+
+
+def _record(report: Report, landed: Sequence[Change], dropped: Sequence[Change]) -> None:
+    """Report what this run recorded; what another run recorded first is only a note."""
+    for change in landed:
+        if change.report is not None:
+            section, text = change.report
+            getattr(report, section).append(text)
+        if change.lag is not None:
+            report.lags.append(change.lag)
+    for change in dropped:
+        if change.report is not None:
+            report.notes.append(f"{change.grant_id}: another run recorded it first; left to it")
 
 
 def _subject(changes: Sequence[Change]) -> str:
