@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 from yaml import events as ev
@@ -172,25 +173,73 @@ class _Builder:
         message = f"this is not valid YAML: {problem}; check the indentation and quoting here"
         self.findings.append(Finding(self.path, line, column, "yaml-syntax", "error", message))
 
-    def run(self, parser: yaml.CSafeLoader) -> None:
-        while parser.check_event():
-            event = parser.get_event()
-            if isinstance(event, ev.ScalarEvent):
-                self.scalar(event)
-            elif isinstance(event, ev.CollectionStartEvent):
-                self.start(event, isinstance(event, ev.MappingStartEvent))
-            elif isinstance(event, ev.CollectionEndEvent):
-                self.stack.pop()
-            elif isinstance(event, ev.DocumentStartEvent):
-                self.documents += 1
-                if self.documents > 1:
-                    self.error(event, "multiple-documents")
-            elif isinstance(event, ev.AliasEvent):
-                self.error(event, "yaml-anchor")
+    def run(self, parser: Any) -> None:
+        """Walk the events. The common case (a plain, untagged scalar inside a mapping or
+        list) is handled inline: this loop is the hot path of ``jit check``."""
+        check_event, get_event = parser.check_event, parser.get_event
+        positions, key_positions, stack = self.positions, self.key_positions, self.stack
+        scalar_event = ev.ScalarEvent
+        while check_event():
+            event: Any = get_event()
+            if type(event) is not scalar_event or event.anchor or event.tag or not stack:
+                self.other(event)
+                continue
+            mark: Any = event.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            top = stack[-1]
+            container = top.container
+            key = top.key
+            if key is None and type(container) is dict:  # a key
+                key = event.value
+                if key in container or key == "<<":
+                    self.bad_key(event, top, key)
+                top.key, top.key_pos = key, pos
+                continue
+            value: object = event.value
+            if event.implicit[0]:
+                try:
+                    value = resolve_plain(event.value)
+                except ScalarError as exc:
+                    self.error(event, "invalid-number", str(exc))
+            if key is None:  # a list item
+                path = f"{top.prefix}{len(container)}"
+                container.append(value)  # type: ignore[union-attr]
+            else:
+                path = top.prefix + key
+                key_positions[path] = top.key_pos
+                container[key] = value  # type: ignore[call-overload]
+                top.key = None
+            positions[path] = pos
         if self.documents == 0:
             self.findings.append(
                 Finding(self.path, None, None, "empty-file", "error", _MESSAGES["empty-file"])
             )
+
+    def other(self, event: ev.Event) -> None:
+        if isinstance(event, ev.ScalarEvent):
+            self.scalar(event)
+        elif isinstance(event, ev.CollectionStartEvent):
+            self.start(event, isinstance(event, ev.MappingStartEvent))
+        elif isinstance(event, ev.CollectionEndEvent):
+            self.stack.pop()
+        elif isinstance(event, ev.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self.error(event, "multiple-documents")
+        elif isinstance(event, ev.AliasEvent):
+            self.error(event, "yaml-anchor")
+
+    def bad_key(self, event: ev.ScalarEvent, top: _Frame, key: str) -> None:
+        if key == "<<" and event.implicit[0]:
+            self.error(event, "yaml-merge-key")
+        if key in top.container:
+            first = self.key_positions[top.prefix + key][0]
+            message = (
+                f"the key {key!r} is already on line {first}; YAML would silently keep "
+                "only the last one, so a reviewer could read another value than jit; "
+                "keep one"
+            )
+            self.error(event, "duplicate-key", message, fatal=False)
 
     def check_node(self, event: ev.NodeEvent) -> None:
         if event.anchor is not None:
@@ -223,36 +272,18 @@ class _Builder:
         self.stack.append(_Frame(container, path))
 
     def scalar(self, event: ev.ScalarEvent) -> None:
+        """A scalar with an anchor or a tag, or the root: all refused."""
         self.check_node(event)
-        pos = _pos(event)
         if not self.stack:
             if event.value == "" and event.implicit[0]:
                 self.error(event, "empty-file")
             self.not_a_mapping(event, "a single value")
         top = self.stack[-1]
-        container = top.container
-        if type(container) is dict and top.key is None:
-            key = event.value
-            if key == "<<" and event.implicit[0]:
-                self.error(event, "yaml-merge-key")
-            if key in container:
-                first = self.key_positions[top.prefix + key][0]
-                message = (
-                    f"the key {key!r} is already on line {first}; YAML would silently keep "
-                    "only the last one, so a reviewer could read another value than jit; "
-                    "keep one"
-                )
-                self.error(event, "duplicate-key", message, fatal=False)
-            top.key = key
-            top.key_pos = pos
-            return
-        value: object = event.value
-        if event.implicit[0] and event.tag is None:
-            try:
-                value = resolve_plain(event.value)
-            except ScalarError as exc:
-                self.error(event, "invalid-number", str(exc))
-        self.attach(top, value, pos, scalar=True)
+        if type(top.container) is dict and top.key is None:
+            self.bad_key(event, top, event.value)
+            top.key, top.key_pos = event.value, _pos(event)
+        else:
+            self.attach(top, event.value, _pos(event), scalar=True)
 
     def attach(self, top: _Frame, value: object, pos: Position, *, scalar: bool) -> str:
         """Put ``value`` into the open container; return its dotted path."""

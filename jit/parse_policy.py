@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import time
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from jit.findings import Finding
 from jit.loader import Loaded, load_yaml
@@ -29,8 +29,10 @@ from jit.model import (
 )
 from jit.parse_policy_checks import check_resource
 from jit.parse_values import Problem, check_duration, quote
-from jit.schemaerrors import Overrides
 from jit.validators import is_valid
+
+if TYPE_CHECKING:
+    from jit.schemaerrors import Overrides
 
 #: Policy files are trusted (they come from the base branch) and may hold many resources.
 MAX_POLICY_BYTES = 1024 * 1024

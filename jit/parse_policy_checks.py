@@ -4,7 +4,6 @@ hours window, the grant, and whether every approval stage can be met by distinct
 from __future__ import annotations
 
 import re
-import zoneinfo
 from typing import Any
 
 from jit.durations import format_duration
@@ -81,6 +80,8 @@ def _ticket(out: _Out, pattern: str) -> None:
 
 
 def _hours(out: _Out, hours: dict[str, Any]) -> None:
+    import zoneinfo  # only policies with hours need it
+
     name = hours["timezone"]
     try:
         zoneinfo.ZoneInfo(name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jit.findings import Finding
 from jit.loader import Loaded, load_yaml
 from jit.model import Request
@@ -13,8 +15,10 @@ from jit.parse_values import (
     check_timestamp,
     quote,
 )
-from jit.schemaerrors import Overrides
 from jit.validators import is_valid
+
+if TYPE_CHECKING:
+    from jit.schemaerrors import Overrides
 
 #: Fields whose bad values get a field-specific explanation instead of the schema's.
 OVERRIDES: Overrides = {
