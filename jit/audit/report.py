@@ -9,8 +9,8 @@ so it may still be live). ``--since``/``--until`` select the grants whose window
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from jit.audit.canon import parse_ts
@@ -62,6 +62,13 @@ class Filters:
             return False
         return self.since is None or row.window_end(now) >= self.since
 
+    def wanted(self, entry: Mapping[str, object]) -> bool:
+        """A cheap first cut on a ``granted`` entry, before any row is built."""
+        if self.resource is not None and entry.get("resource") != self.resource:
+            return False
+        requester = str(entry.get("requester", ""))
+        return self.user is None or requester.casefold() == self.user.casefold()
+
 
 def parse_bound(text: str, *, end: bool) -> datetime:
     """``2026-11-30`` (a whole UTC day: its first second, or with ``end`` its last) or an RFC
@@ -74,34 +81,40 @@ def parse_bound(text: str, *, end: bool) -> datetime:
     return parse_ts(text)
 
 
-def build_rows(entries: Iterable[Mapping[str, object]], now: datetime) -> list[Row]:
-    """One row per ``granted`` entry, completed by its ``revoked`` entry; oldest first."""
-    rows: dict[str, Row] = {}
+def build_rows(
+    entries: Iterable[Mapping[str, object]],
+    now: datetime,
+    wanted: Callable[[Mapping[str, object]], bool] | None = None,
+) -> list[Row]:
+    """One row per ``granted`` entry (those ``wanted`` accepts), completed by its first
+    ``revoked`` entry; oldest first."""
+    granted: dict[str, Mapping[str, object]] = {}
+    revoked: dict[str, Mapping[str, object]] = {}
     for entry in entries:
         grant_id = str(entry.get("grant_id"))
-        if entry.get("type") == "granted" and grant_id not in rows:
-            rows[grant_id] = _granted(entry)
-        elif entry.get("type") == "revoked" and grant_id in rows:
-            row = rows[grant_id]
-            if row.revoked_at is None:
-                rows[grant_id] = _revoked(row, entry)
-    result = []
-    for row in rows.values():
-        if row.revoked_at is None and row.expires_at <= now:
-            row = replace(row, status="overdue")
-        result.append(row)
-    return sorted(result, key=lambda r: (r.granted_at, r.grant_id))
+        if entry.get("type") == "granted":
+            if grant_id not in granted and (wanted is None or wanted(entry)):
+                granted[grant_id] = entry
+        elif entry.get("type") == "revoked" and grant_id in granted:
+            revoked.setdefault(grant_id, entry)
+    rows = [_row(entry, revoked.get(grant_id), now) for grant_id, entry in granted.items()]
+    return sorted(rows, key=lambda r: (r.granted_at, r.grant_id))
 
 
 def select(rows: Iterable[Row], filters: Filters, now: datetime) -> list[Row]:
     return [row for row in rows if filters.keep(row, now)]
 
 
-def _granted(entry: Mapping[str, object]) -> Row:
-    handle = entry.get("handle")
-    approvers = entry.get("approvers")
-    pr = entry.get("pr")
-    commit = entry.get("merge_commit")
+def _row(entry: Mapping[str, object], revoke: Mapping[str, object] | None, now: datetime) -> Row:
+    handle, approvers = entry.get("handle"), entry.get("approvers")
+    pr, commit = entry.get("pr"), entry.get("merge_commit")
+    expires_at = parse_ts(str(entry.get("expires_at")))
+    revoked_at, reason, by, lag = None, None, None, None
+    status = "active" if expires_at > now else "overdue"
+    if revoke is not None:
+        revoked_at = parse_ts(str(revoke.get("revoked_at") or revoke.get("ts")))
+        reason, by, lag = str(revoke.get("reason", "")), revoke.get("by"), revoke.get("lag_seconds")
+        status = "revoked"
     return Row(
         grant_id=str(entry.get("grant_id")),
         request_id=str(entry.get("request_id", "")),
@@ -109,23 +122,15 @@ def _granted(entry: Mapping[str, object]) -> Row:
         resource=str(entry.get("resource", "")),
         kind=str(entry.get("kind", "")),
         granted_at=parse_ts(str(entry.get("granted_at") or entry.get("ts"))),
-        expires_at=parse_ts(str(entry.get("expires_at"))),
+        expires_at=expires_at,
         approvers=tuple(str(a) for a in approvers) if isinstance(approvers, list) else (),
         auto_approved=entry.get("auto_approved") is True,
         pr=pr if type(pr) is int else None,
         merge_commit=commit if isinstance(commit, str) else None,
         handle_type="+".join(sorted(handle)) if isinstance(handle, dict) else "",
-    )
-
-
-def _revoked(row: Row, entry: Mapping[str, object]) -> Row:
-    lag = entry.get("lag_seconds")
-    by = entry.get("by")
-    return replace(
-        row,
-        revoked_at=parse_ts(str(entry.get("revoked_at") or entry.get("ts"))),
-        revoke_reason=str(entry.get("reason", "")),
+        revoked_at=revoked_at,
+        revoke_reason=reason,
         revoked_by=by if isinstance(by, str) else None,
         lag_seconds=lag if type(lag) is int else None,
-        status="revoked",
+        status=status,
     )

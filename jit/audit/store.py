@@ -133,7 +133,7 @@ class AuditLog:
         for month_file in self.month_files():
             with month_file.path.open("rb") as lines:
                 for line_no, line in enumerate(lines, start=1):
-                    if wanted is None or any(w in line for w in wanted):
+                    if wanted is None or any(map(line.__contains__, wanted)):
                         yield _parse(line, f"{month_file.rel}:{line_no}")
 
     def _last_entry(self) -> tuple[bytes, int, str] | None:

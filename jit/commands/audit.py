@@ -69,7 +69,7 @@ def run_report(
         raise BadOption(f"--format {fmt!r} is not one of md, csv, json")
     moment = now or _now()
     log = AuditLog(repo, _audit_dir(repo))
-    rows = select(build_rows(log.entries(TYPES), moment), filters, moment)
+    rows = select(build_rows(log.entries(TYPES), moment, filters.wanted), filters, moment)
     out.write(render(rows, fmt))
     return EXIT_OK
 
