@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -107,17 +108,29 @@ def generate(root: Path, requests: int, resources: int, users: int = 500) -> lis
     return paths
 
 
-def median_time(argv: list[str], cwd: Path, runs: int, env: dict[str, str]) -> float:
-    """Median wall time of ``argv`` over ``runs`` runs, after one warm-up run."""
-    subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
-    times = []
+def measure(
+    commands: dict[str, list[str]], cwd: Path, runs: int, env: dict[str, str]
+) -> dict[str, tuple[float, float]]:
+    """Median wall time and median CPU time (user + system) of each command over ``runs``
+    runs, after one warm-up run each. Runs are interleaved, so a change in the machine's
+    load affects every command alike."""
+    for argv in commands.values():
+        subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-        if done.returncode not in (0,):
-            raise SystemExit(f"{argv[:3]} exited {done.returncode}: {done.stderr[-2000:]!r}")
-    return statistics.median(times)
+        for name, argv in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
+            wall[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            if done.returncode != 0:
+                raise SystemExit(f"{name} exited {done.returncode}: {done.stderr[-2000:]!r}")
+    return {
+        name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in commands
+    }
 
 
 def imported_modules(argv: list[str], cwd: Path, env: dict[str, str]) -> set[str]:
@@ -149,43 +162,62 @@ def main() -> int:
         repo = Path(tmp)
         paths = generate(repo, args.requests, args.resources)
         print(f"generated {len(paths):,} requests over {args.resources} resources in {repo}")
-        full = {
-            "jit check": median_time([jit, "check"], repo, args.runs, env),
-            "check-jsonschema": median_time(
-                [cj, "--schemafile", schema, *paths], repo, args.runs, env
-            ),
-        }
-        startup = {
-            "python -c pass": median_time(
-                [sys.executable, "-c", "pass"], repo, args.startup_runs, env
-            ),
-            "jit --help": median_time([jit, "--help"], repo, args.startup_runs, env),
-            "jit check <one file>": median_time(
-                [jit, "check", paths[0]], repo, args.startup_runs, env
-            ),
-        }
+        full = measure(
+            {
+                "jit check": [jit, "check"],
+                "check-jsonschema": [cj, "--schemafile", schema, *paths],
+            },
+            repo,
+            args.runs,
+            env,
+        )
+        startup = measure(
+            {
+                "python -c pass": [sys.executable, "-c", "pass"],
+                "jit --help": [jit, "--help"],
+                "jit check <one file>": [jit, "check", paths[0]],
+            },
+            repo,
+            args.startup_runs,
+            env,
+        )
         modules = imported_modules(["-m", "jit", "check", paths[0]], repo, env)
     heavy = sorted(
         m for m in modules if m.split(".")[0] in {"github", "hvac", "jsonschema", "requests"}
     )
-    ratio = full["jit check"] / full["check-jsonschema"]
+    ratio = full["jit check"][0] / full["check-jsonschema"][0]
+    cpu_ratio = full["jit check"][1] / full["check-jsonschema"][1]
     bare = startup["python -c pass"]
+    extra = {name: t[0] - bare[0] for name, t in startup.items() if name != "python -c pass"}
+    extra_cpu = {name: t[1] - bare[1] for name, t in startup.items() if name != "python -c pass"}
     result = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f}",
         "requests": args.requests,
         "resources": args.resources,
         "runs": args.runs,
-        "seconds": {**full, **startup},
-        "ratio_jit_to_check_jsonschema": round(ratio, 3),
-        "startup_over_python": {k: round(v - bare, 3) for k, v in startup.items() if v != bare},
+        "median_wall_seconds": {k: round(v[0], 3) for k, v in {**full, **startup}.items()},
+        "median_cpu_seconds": {k: round(v[1], 3) for k, v in {**full, **startup}.items()},
+        "ratio_jit_to_check_jsonschema": {"wall": round(ratio, 3), "cpu": round(cpu_ratio, 3)},
+        "startup_over_python": {
+            name: {"wall": round(extra[name], 3), "cpu": round(extra_cpu[name], 3)}
+            for name in extra
+        },
         "heavy_imports_at_startup": heavy,
     }
-    for name, seconds in {**full, **startup}.items():
-        print(f"{name:>24}: {seconds:8.3f} s (median)")
-    print(f"{'ratio':>24}: {ratio:8.3f}x check-jsonschema (target <= {TARGET_RATIO}x)")
-    for name, extra in result["startup_over_python"].items():  # type: ignore[attr-defined]
-        print(f"{name:>24}: +{extra:.3f} s over python -c pass (target < {TARGET_STARTUP} s)")
+    print(f"machine: {result['machine']}")
+    for name, (wall, cpu) in {**full, **startup}.items():
+        print(f"{name:>24}: {wall:7.3f} s wall, {cpu:7.3f} s CPU (medians)")
+    print(
+        f"{'ratio':>24}: {ratio:.3f}x check-jsonschema wall, {cpu_ratio:.3f}x CPU "
+        f"(target <= {TARGET_RATIO}x)"
+    )
+    for name in extra:
+        print(
+            f"{name:>24}: +{extra[name]:.3f} s wall, +{extra_cpu[name]:.3f} s CPU over "
+            f"python -c pass (target < {TARGET_STARTUP} s)"
+        )
     print(f"{'heavy imports':>24}: {', '.join(heavy) or 'none'}")
     out = HERE / "out"
     out.mkdir(exist_ok=True)

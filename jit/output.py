@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -24,6 +23,8 @@ _COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 def render(findings: Sequence[Finding], fmt: Format) -> str:
     """``findings`` in ``fmt``; every format but json is one line per finding."""
     if fmt == "json":
+        import json
+
         return json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
     if fmt == "github":
         return "".join(annotation(f) + "\n" for f in findings)

@@ -2,17 +2,16 @@
 
 The modules ``_request``, ``_policy`` and ``_settings`` are generated ahead of time by
 ``python -m jit.validators.generate`` (fastjsonschema's ``compile_to_code``), so neither
-compiling a schema nor importing fastjsonschema costs anything at start-up. Each carries the
-SHA-256 of the schema it was generated from; when the packaged schema differs (someone edited
+compiling a schema nor importing fastjsonschema costs anything at start-up. Each carries a
+fingerprint (CRC-32) of the schema it was generated from; when the packaged schema differs (someone edited
 it and did not regenerate), the schema is compiled at run time instead, so a stale module can
 cost speed but never correctness. jsonschema explains failures (``jit.schemaerrors``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import json
+import zlib
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -57,19 +56,23 @@ def schema_bytes(name: SchemaName) -> bytes:
 
 @cache
 def load_schema(name: SchemaName) -> dict[str, Any]:
+    import json  # only to explain failures or compile a stale schema
+
     data: dict[str, Any] = json.loads(schema_bytes(name))
     return data
 
 
-def schema_sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
+def schema_digest(raw: bytes) -> str:
+    """A cheap fingerprint of a schema file (CRC-32: it detects staleness, not tampering;
+    the schemas ship inside the package)."""
+    return f"{zlib.crc32(raw):08x}"
 
 
 @cache
 def validator(name: SchemaName) -> Validate:
     """The compiled validator for ``name``: raises ``ValueError`` when the data is invalid."""
     module = importlib.import_module(f"jit.validators._{name}")
-    if getattr(module, "SCHEMA_SHA256", None) == schema_sha256(schema_bytes(name)):
+    if getattr(module, "SCHEMA_DIGEST", None) == schema_digest(schema_bytes(name)):
         validate: Validate = module.validate
         return validate
     return _compile_now(name)  # pragma: no cover - only with a stale generated module

@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off
-SCHEMA_SHA256 = "43e9f003067183264a321efd9335d8295d14560aef232e25e17f967bbcc93165"
+SCHEMA_DIGEST = "72f7dc78"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re

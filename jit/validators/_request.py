@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off
-SCHEMA_SHA256 = "a23f27be3ed08f047f16265c9fd59b44c9f1db491b3df1d6eee1d712269f4789"
+SCHEMA_DIGEST = "759d9009"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re

@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off
-SCHEMA_SHA256 = "5b882e0ff4722b426f42e5c044879bfa7bb2f4951f17daa996d0b80bd4664f54"
+SCHEMA_DIGEST = "d0c7e465"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re

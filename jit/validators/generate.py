@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jit.validators import SCHEMA_NAMES, SchemaName, load_schema, schema_bytes, schema_sha256
+from jit.validators import SCHEMA_NAMES, SchemaName, load_schema, schema_bytes, schema_digest
 
 _ANNOTATIONS = frozenset({"title", "description", "examples", "default", "$comment"})
 _HEADER = """\
@@ -20,7 +20,7 @@ _HEADER = """\
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off
-SCHEMA_SHA256 = "{sha}"
+SCHEMA_DIGEST = "{sha}"
 """
 _EXCEPTIONS = "import JsonSchemaValueException, JsonSchemaValuesException"
 _FASTJSONSCHEMA_IMPORT = f"from fastjsonschema {_EXCEPTIONS}"
@@ -58,7 +58,7 @@ def generate(name: SchemaName) -> str:
     if _FASTJSONSCHEMA_IMPORT not in code:  # pragma: no cover - a fastjsonschema change
         raise RuntimeError("fastjsonschema's generated imports changed; update generate.py")
     code = code.replace(_FASTJSONSCHEMA_IMPORT, _LOCAL_IMPORT)
-    header = _HEADER.format(name=name, sha=schema_sha256(schema_bytes(name)))
+    header = _HEADER.format(name=name, sha=schema_digest(schema_bytes(name)))
     return header + code.rstrip("\n") + "\n"
 
 

@@ -41,7 +41,7 @@ def test_generated_validator_is_fresh(name: SchemaName) -> None:
     """Regenerate with `python -m jit.validators.generate` when this fails."""
     source = module_path(name).read_text(encoding="utf-8")
     assert source == generate(name) or f'VERSION = "{fastjsonschema.VERSION}"' not in source
-    digest = next(line for line in source.splitlines() if line.startswith("SCHEMA_SHA256"))
+    digest = next(line for line in source.splitlines() if line.startswith("SCHEMA_DIGEST"))
     assert digest == generate(name).splitlines()[5]
 
 
