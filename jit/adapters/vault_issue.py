@@ -95,9 +95,12 @@ def issue_token(
         leaked = _auth(answer).get("accessor")
         if leaked:  # Vault (or a proxy) ignored X-Vault-Wrap-TTL: the token must not live
             http.call("POST", "auth/token/revoke-accessor", body={"accessor": leaked})
+            raise OperationalError(
+                f"Vault did not wrap the token created at {path}; it was revoked unused. Check "
+                "that nothing between jit and Vault drops the X-Vault-Wrap-TTL header."
+            )
         raise OperationalError(
-            f"Vault did not wrap the token created at {path}; it was revoked unused. Check "
-            "that nothing between jit and Vault drops the X-Vault-Wrap-TTL header."
+            f"Vault answered {path} without a wrapping token; retrying next run."
         )
     looked = (
         http.call("POST", "auth/token/lookup-accessor", body={"accessor": accessor}) or {}
@@ -200,12 +203,11 @@ def issue_credentials(
         info: dict[str, Any] = (wrapped or {}).get("wrap_info") or {}
         if not info.get("token"):
             raise OperationalError("Vault answered sys/wrapping/wrap without a wrapping token.")
-    except (JitError, VaultRequestError):
+    except JitError:  # VaultRequestError and OperationalError included
         _discard_holder(http, holder_accessor)
         raise
     finally:
         secret.clear()  # the plaintext lives no longer than this call
-        holder_token = ""
     lease_ends = now() + timedelta(seconds=duration)
     log.info(
         "issued vault-credentials %s for %s (lease %s)", order.grant_id, order.requester, lease_id

@@ -204,3 +204,30 @@ def test_a_token_create_that_vault_did_not_wrap_is_revoked(
         backend.issue(order("vault-token"))
 
     assert not [t for t in vault.tokens.all() if t.meta and "jit_grant" in t.meta]
+
+
+def test_odd_answers_from_vault_are_operational_errors(
+    backend: VaultBackend, vault: FakeVault, order: Order
+) -> None:
+    vault.add_entity("alice")
+    vault.fail_next("POST", "auth/token/create/jit", 200, errors=[])
+    with pytest.raises(OperationalError, match="without a wrapping token; retrying next run"):
+        backend.issue(order("vault-token"))
+
+    vault.fail_next("POST", "sys/wrapping/wrap", 200, errors=[])
+    with pytest.raises(OperationalError, match="sys/wrapping/wrap without a wrapping token"):
+        backend.issue(order("vault-credentials"))
+    assert vault.leases.all() == []  # the holder, and its lease, were revoked
+
+    vault.fail_next("POST", "identity/group/name/*", 200, errors=[])
+    with pytest.raises(OperationalError, match="but cannot read it back"):
+        backend.issue(order("vault-group"))
+
+
+def test_a_token_role_that_does_not_allow_the_holder_policy(
+    backend: VaultBackend, vault: FakeVault, root: hvac.Client, order: Order
+) -> None:
+    root.write_data("auth/token/roles/jit", data={"allowed_policies": ["db-orders-read"]})
+    with pytest.raises(JitError) as err:
+        backend.issue(order("vault-credentials"))
+    assert "Token role 'jit' must allow the policies ['jit-credentials']." in str(err.value)
