@@ -49,5 +49,5 @@ class Finding:
         }
 
 
-def has_errors(findings: "list[Finding] | tuple[Finding, ...]") -> bool:
+def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
     return any(f.is_error for f in findings)

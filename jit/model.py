@@ -198,7 +198,7 @@ class VaultSettings:
     auth_mount: str = "jwt"  # JIT_VAULT_AUTH_PATH overrides
     auth_role: str | None = None  # JIT_VAULT_ROLE overrides
     oidc_audience: str = "vault"  # JIT_VAULT_AUDIENCE overrides
-    token_role: str = "jit"  # default token role for vault-token grants
+    token_role: str = "jit"  # noqa: S105 - a Vault token role name, not a secret
     #: Auth mount whose aliases map a GitHub login to a Vault entity (vault-group grants).
     identity_mount_accessor: str | None = None
     identity_mount: str = "github"

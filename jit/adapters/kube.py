@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import requests
+
 from jit.adapters.kube_http import KubeClient, TokenSource
 from jit.adapters.kube_objects import (
     API,

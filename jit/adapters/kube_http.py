@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
 from jit import __version__
 from jit.errors import OperationalError
 from jit.model import KubernetesCluster

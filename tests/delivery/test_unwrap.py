@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import requests
+
 from jit.cli import main
 from jit.commands.unwrap import env_name, render, run, secret_values
 from jit.delivery import (

@@ -19,9 +19,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 import responses
 
-import requests
 from tests.fakes import kube_objects as ko
 from tests.fakes.kube_store import Access, FakeCluster, Store
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 import requests
+
 from jit.adapters.kube import KubeBackend, desired_binding
 from jit.errors import OperationalError
 from jit.model import KubernetesCluster

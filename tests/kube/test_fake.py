@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 import requests
+
 from tests.fakes.kube import FakeCluster, FakeKubernetes
 from tests.kube.conftest import SERVER, TOKEN
 
