@@ -125,6 +125,8 @@ def get_contents(fake: FakeGitHub, req: Req) -> Result:
         item = jp.content(fake.urls, full, child, ref, tree.get(child))
         item.pop("content", None), item.pop("encoding", None), item.pop("target", None)
         item.pop("submodule_git_url", None)
+        if item["type"] == "submodule":
+            item["type"] = "file"  # GitHub's documented backwards-compatible quirk in listings
         items.append(item)
     return 200, items
 

@@ -49,6 +49,14 @@ def test_pull_files_reviews_and_contents(fake_github: FakeGitHub) -> None:
     followed = repo.get_contents("link", ref=pr.head_sha)
     assert (followed.type, followed.path) == ("file", "README.md")
     assert repo.get_contents("sub", ref=pr.head_sha).type == "submodule"
+    listing = repo.get_contents("", ref=pr.head_sha)
+    assert isinstance(listing, list)
+    assert {c.path: c.type for c in listing} == {
+        "README.md": "file",
+        "link": "symlink",
+        "requests": "dir",
+        "sub": "file",  # as GitHub lists submodules in a directory
+    }
     with pytest.raises(github.UnknownObjectException):
         repo.get_contents("requests/alice/db.yaml", ref=fake_github.main_sha)
 
