@@ -54,19 +54,20 @@ class Filters:
     user: str | None = None
 
     def keep(self, row: Row, now: datetime) -> bool:
-        if self.resource is not None and row.resource != self.resource:
-            return False
-        if self.user is not None and row.requester.casefold() != self.user.casefold():
+        """The whole filter, on a built row."""
+        if not self._who(row.resource, row.requester):
             return False
         if self.until is not None and row.granted_at > self.until:
             return False
         return self.since is None or row.window_end(now) >= self.since
 
     def wanted(self, entry: Mapping[str, object]) -> bool:
-        """A cheap first cut on a ``granted`` entry, before any row is built."""
-        if self.resource is not None and entry.get("resource") != self.resource:
+        """A cheap first cut on a ``granted`` entry, before its row is built."""
+        return self._who(entry.get("resource"), str(entry.get("requester", "")))
+
+    def _who(self, resource: object, requester: str) -> bool:
+        if self.resource is not None and resource != self.resource:
             return False
-        requester = str(entry.get("requester", ""))
         return self.user is None or requester.casefold() == self.user.casefold()
 
 

@@ -251,3 +251,27 @@ def test_hooks_see_each_intact_entry_of_their_type_on_both_paths() -> None:
     walker.feed("f", b"".join(line + b"\n" for line in lines))
     assert walker.finish(head_of(lines)).ok
     assert seen == [("f", -1), ("f", 2), ("f", -3), ("f", 4)]
+
+
+def test_a_file_cut_just_before_its_final_newline_is_truncated_at_the_last_entry() -> None:
+    lines = chain([E.drift(what="a"), E.drift(what="b")])
+    walker = ChainWalker()
+    walker.feed("f", lines[0] + b"\n" + lines[1])
+    broken = walker.finish(head_of(lines)).first_broken
+    assert broken is not None and (broken.seq, broken.line_no, broken.reason) == (1, 2, "truncated")
+    assert "does not end with a newline" in broken.message
+
+
+def test_a_removed_entry_is_not_confused_with_a_longer_seq_further_on() -> None:
+    lines = chain([E.drift(what=str(i)) for i in range(13)])
+    broken = verify_lines(lines[:1] + lines[2:], head_of(lines)).first_broken
+    assert broken is not None and (broken.seq, broken.reason) == (
+        1,
+        "removed",
+    )  # seq 10..12 are not 1
+
+
+def test_a_prev_of_the_wrong_width_is_malformed() -> None:
+    _, line = seal(E.drift(what="a"), seq=0, ts="2026-11-03T09:00:00Z", prev="abc")
+    broken = verify_lines([line]).first_broken
+    assert broken is not None and broken.reason == "malformed"

@@ -111,3 +111,31 @@ def test_the_entry_point_maps_usage_errors_to_exit_2(repo: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "Error: --since 'soon' is not a date or time" in done.stderr
+
+
+def test_verify_an_empty_log(tmp_path: Path) -> None:
+    code, output = invoke("verify", "--repo", str(tmp_path))
+    assert code == 0 and "ok   the log is empty (no entries, no HEAD)" in output
+
+
+def test_verify_in_a_shallow_clone_says_so(repo: Path, tmp_path: Path) -> None:
+    origin = repo
+    subprocess.run(["git", "init", "--quiet"], cwd=origin, check=True)
+    for message in ("one", "two"):
+        (origin / "README.md").write_text(message)
+        subprocess.run(["git", "add", "."], cwd=origin, check=True)
+        subprocess.run(["git", "commit", "--quiet", "-m", message], cwd=origin, check=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", "--depth=1", f"file://{origin}", str(clone)],
+                   check=True)  # fmt: skip
+    code, output = invoke("verify", "--repo", str(clone))
+    assert code == 0, output
+    assert "note shallow clone: only the fetched history was checked" in output
+
+
+def test_a_settings_file_that_is_a_symlink_stops_verify(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "elsewhere.yaml").write_text("audit:\n  dir: x\n")
+    (tmp_path / "policies/settings.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    result = CliRunner().invoke(cli, ["audit", "verify", "--repo", str(tmp_path)])
+    assert result.exit_code == 1 and "policies/settings.yaml" in str(result.exception)

@@ -81,6 +81,7 @@ def test_a_naive_time_is_refused(tmp_path: Path) -> None:
         ("HEAD without log", "ends at nothing"),
         ("cut last line", "cut short"),
         ("garbage HEAD", "is not a checkpoint"),
+        ("short HEAD hash", "is not a checkpoint"),
         ("last line not json", "is not JSON"),
         ("last line without seq", "has no seq or ts"),
     ],
@@ -104,6 +105,8 @@ def test_append_refuses_a_log_it_cannot_extend_safely(
         month.write_bytes(month.read_bytes()[:-1])
     elif damage == "garbage HEAD":
         head.write_text('{"seq": "1"}')
+    elif damage == "short HEAD hash":
+        head.write_text('{"seq": 0, "hash": "abc"}')
     elif damage == "last line not json":
         month.write_bytes(b"{oops\n")
     else:

@@ -231,10 +231,13 @@ def test_committed_checkpoints_must_all_be_on_the_chain(log: AuditLog) -> None:
     good = canonical(head._asdict())
     other = canonical({"seq": head.seq, "hash": "f" * 64})
     assert check(log, history=[("c1" * 20, good)]).ok
-    result = check(log, history=[("c1" * 20, good), ("c2" * 20, other), ("c3" * 20, b"{")])
+    history = [("c1" * 20, good), ("c2" * 20, other), ("c3" * 20, b"{"),
+               ("c4" * 20, b'{"seq":"1","hash":"x"}')]  # fmt: skip
+    result = check(log, history=history)
     assert [v.message for v in result.violations] == [
         f"records a different entry at seq {head.seq} than commit c1c1c1c1c1c1: the log was "
         "rewritten between those commits.",
+        "is not a readable checkpoint.",
         "is not a readable checkpoint.",
     ]
     assert result.violations[0].where == "audit/HEAD @ c2c2c2c2c2c2"
