@@ -171,8 +171,8 @@ class Resource:
     auto_approve: tuple[AutoApproveRule, ...] = ()
     ticket: str | None = None  # regex a request's ticket must fully match; None: ticket optional
     hours: Hours | None = None
-    #: Who may withdraw someone else's grant of this resource by deleting their request file.
-    #: Empty: settings.revokers applies.
+    #: Who may withdraw someone else's grant of this resource by deleting their request file,
+    #: in addition to settings.revokers (the union of both applies).
     revokers: tuple[Principal, ...] = ()
     delivery_fallback: DeliveryFallback | None = None  # None: settings.delivery.fallback
     source: str = ""  # "policies/databases.yaml"
