@@ -35,11 +35,11 @@ def issue_fresh(ctx: RunContext, intent: Intent) -> Change:
     return _issue(ctx, intent.record, intent.verified.resource, intent.delivery)
 
 
-def resume(ctx: RunContext, record: GrantRecord) -> Change | None:
+def resume(ctx: RunContext, record: GrantRecord) -> Change:
     """Finish an intent a dead run left behind (this run has claimed it)."""
     resource = _resource_or_report(ctx, record)
     if resource is None:
-        return None
+        return _release(ctx, record)
     try:
         backend = ctx.backend(record.kind)
         found = backend.find(ctx.order(record, resource))
@@ -84,11 +84,11 @@ def resume(ctx: RunContext, record: GrantRecord) -> Change | None:
     return _issue(ctx, record, resource, delivery, lead)
 
 
-def abandon(ctx: RunContext, record: GrantRecord, reason: str) -> Change | None:
+def abandon(ctx: RunContext, record: GrantRecord, reason: str) -> Change:
     """An intent whose request was withdrawn or expired before it was issued: clean up."""
     resource = _resource_or_report(ctx, record)
     if resource is None:
-        return None
+        return _release(ctx, record)
     try:
         backend = ctx.backend(record.kind)
         found = backend.find(ctx.order(record, resource))
@@ -269,6 +269,18 @@ def _give_up(
             comments.marker("closed", record.grant_id),
             comments.closed(record, reason),
         ),
+    )
+
+
+def _release(ctx: RunContext, record: GrantRecord) -> Change:
+    """Give back a claimed intent this run could not act on, so the next run tries at once."""
+    return Change(
+        action="release",
+        summary=f"left {record.grant_id} for the next run",
+        guard=Guard(record.grant_id, ISSUING, owner=ctx.run_id),
+        write=(record.evolve(run_id=""),),
+        grant_id=record.grant_id,
+        pr=record.pr,
     )
 
 

@@ -78,11 +78,9 @@ def execute(ctx: RunContext, committer: Committer, parsed: Parsed) -> Report:
         if id(claim.change) not in landed:
             continue
         if claim.abandon is not None:
-            change = issue.abandon(ctx, claim.record, claim.abandon.reason)
+            results.append(issue.abandon(ctx, claim.record, claim.abandon.reason))
         else:
-            change = issue.resume(ctx, claim.record)
-        if change is not None:
-            results.append(change)
+            results.append(issue.resume(ctx, claim.record))
     results += intents.denials
 
     if results:

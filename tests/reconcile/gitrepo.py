@@ -52,6 +52,15 @@ class Remote:
         git(self.work, "push", "--quiet", "origin", "HEAD:main")
         return git(self.work, "rev-parse", "HEAD").strip()
 
+    def reject_pushes(self, reject: bool = True) -> None:
+        """A pre-receive hook that refuses every push (like a protected branch would)."""
+        hook = self.path / "hooks" / "pre-receive"
+        if reject:
+            hook.write_text("#!/bin/sh\necho 'protected branch hook declined' >&2\nexit 1\n")
+            hook.chmod(0o755)
+        elif hook.exists():
+            hook.unlink()
+
     def has_main(self) -> bool:
         done = subprocess.run(
             ["git", "rev-parse", "--verify", "--quiet", "refs/heads/main"],

@@ -130,13 +130,11 @@ def test_an_invalid_file_is_denied_with_its_findings(world: World) -> None:
 
 def test_a_github_failure_keeps_the_request_pending_for_the_next_run(world: World) -> None:
     world.request("alice", "db", "db-read")
-    fault = world.github.fail_next(
-        "GET", "/repos/acme/access/commits/*/pulls", status=500, times=99
-    )
+    world.github.fail_next("GET", "/repos/acme/access/commits/*/pulls", status=500, times=99)
     result = world.run()
     assert result.code == 4 and "stays pending" in result.out
     assert world.records() == {} and world.audit() == []
-    fault.times = 0  # GitHub is back
+    world.github.faults.clear()  # GitHub is back
     assert world.run().code == 0 and len(world.records()) == 1
 
 

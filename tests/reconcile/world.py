@@ -87,6 +87,13 @@ resources:
     eligible: [acme/engineering]
     max_duration: 8h
     approvals: [{from: [acme/dba], count: 1}]
+  db-token-plain:
+    description: A Vault token delivered as a plain wrapping token when there is no SSH key
+    grant: {kind: vault-token, policies: [db-orders-read], token_role: jit}
+    eligible: [acme/engineering]
+    max_duration: 8h
+    approvals: [{from: [acme/dba], count: 1}]
+    delivery_fallback: wrapping-token
   orders-debug:
     description: Edit rights in the orders namespace of prod-eu
     grant:
