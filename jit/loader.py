@@ -26,10 +26,10 @@ from jit.loader_events import MAX_DEPTH, MAX_FINDINGS, Builder, Position, Reject
 #: Request files larger than this are rejected unread.
 MAX_BYTES = 64 * 1024
 
-try:  # libyaml's C parser: the fast path
-    _Parser: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Parser = yaml.SafeLoader
+try:  # libyaml's C parser, events only (no constructor or resolver): the fast path
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Parser = yaml.SafeLoader  # type: ignore[assignment,misc]
 
 #: Bidirectional overrides and isolates ("Trojan Source"): text that displays reordered.
 _BIDI = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
