@@ -83,11 +83,15 @@ class Builder:
         list) is handled inline: this loop is the hot path of ``jit check``."""
         check_event, get_event = parser.check_event, parser.get_event
         positions, key_positions, stack = self.positions, self.key_positions, self.stack
-        scalar_event = ev.ScalarEvent
+        scalar_event, ends = ev.ScalarEvent, (ev.MappingEndEvent, ev.SequenceEndEvent)
         while check_event():
             event: Any = get_event()
-            if type(event) is not scalar_event or event.anchor or event.tag or not stack:
-                self.other(event)
+            kind = type(event)
+            if kind is not scalar_event or event.anchor or event.tag or not stack:
+                if kind in ends:
+                    stack.pop()
+                else:
+                    self.other(event)
                 continue
             mark: Any = event.start_mark
             pos = (mark.line + 1, mark.column + 1)
@@ -125,8 +129,6 @@ class Builder:
             self.scalar(event)
         elif isinstance(event, ev.CollectionStartEvent):
             self.start(event, isinstance(event, ev.MappingStartEvent))
-        elif isinstance(event, ev.CollectionEndEvent):
-            self.stack.pop()
         elif isinstance(event, ev.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
