@@ -10,7 +10,7 @@ twice, never fork the chain, and never lose an entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -120,8 +120,8 @@ class Committer:
             "Nothing is lost: the next run re-derives and records it."
         )
 
-    def _needed(self, changes: Iterable[Change]) -> list[Change]:
-        records = self.store.load()
+    def _needed(self, changes: Sequence[Change]) -> list[Change]:
+        records = self.store.load_some(c.guard.grant_id for c in changes if c.guard.grant_id)
         return [c for c in changes if c.guard.holds(records, self.store.root)]
 
     def _apply(self, subject: str, changes: Sequence[Change], now: datetime) -> str | None:

@@ -198,6 +198,16 @@ class StateStore:
             records[record.grant_id] = record
         return records
 
+    def load_some(self, gids: Iterable[str]) -> dict[str, GrantRecord]:
+        """The records of ``gids`` that exist (reads only those files)."""
+        records: dict[str, GrantRecord] = {}
+        for gid in set(gids):
+            path = self.root / self.rel_path(gid)
+            if path.is_file():
+                record = GrantRecord.from_json(path.read_text(encoding="utf-8"), self.rel_path(gid))
+                records[record.grant_id] = record
+        return records
+
     def write(self, records: Iterable[GrantRecord]) -> list[str]:
         written = []
         for record in records:

@@ -120,7 +120,7 @@ def test_a_checkout_behind_the_remote_is_brought_up_to_date(world: World) -> Non
 
 def test_broken_settings_stop_the_run(world: World) -> None:
     world.direct({"policies/settings.yaml": "vault: [not, a, mapping]\n"})
-    with pytest.raises(JitError, match="settings.yaml has errors"):
+    with pytest.raises(JitError, match=r"settings\.yaml has errors"):
         world.run()
 
 

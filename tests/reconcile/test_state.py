@@ -105,3 +105,10 @@ def test_a_bad_handle_or_a_renamed_file_is_refused(tmp_path: Path) -> None:
 def test_times_are_utc_with_z() -> None:
     assert format_time(NOW) == "2026-01-05T09:00:00Z"
     assert parse_time("2026-01-05T10:00:00+01:00") == NOW
+
+
+def test_load_some_reads_only_the_records_asked_for(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    store.write([make("a-1"), make("b-2")])
+    (tmp_path / "state/grants/broken.json").write_text("not json")
+    assert sorted(store.load_some(["a-1", "missing", "a-1"])) == ["a-1"]
