@@ -26,6 +26,7 @@ class Verification:
     active: int
     checkpoints: int | None  # committed HEADs checked; None: git history not used
     notes: tuple[str, ...] = ()
+    checkpoint_problems: int = 0  # of the violations, how many are about git history
 
     @property
     def ok(self) -> bool:
@@ -44,6 +45,7 @@ def verify_log(
     notes: list[str] = []
     head_rel = f"{log.audit_dir}/HEAD"
     checkpoints = None if history is None else _checkpoints(history, head_rel, violations)
+    checkpoint_problems = len(violations)
     for stray in log.stray_files():
         violations.append(
             Violation(
@@ -75,6 +77,7 @@ def verify_log(
         active=active,
         checkpoints=None if checkpoints is None else len(history or ()),
         notes=tuple(notes),
+        checkpoint_problems=checkpoint_problems,
     )
 
 

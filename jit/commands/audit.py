@@ -85,7 +85,11 @@ def describe(result: Verification, log: AuditLog, notes: list[str]) -> str:
     else:
         lines.append(f"ok   the hash chain is intact and ends at HEAD (seq {head.seq}, "
                      f"{head.hash[:16]}...)")  # fmt: skip
-    if result.checkpoints is not None and chain.first_broken is None:
+    if (
+        result.checkpoints is not None
+        and chain.first_broken is None
+        and not (result.checkpoint_problems)
+    ):
         lines.append(f"ok   all {result.checkpoints} committed versions of HEAD in git history "
                      "are on this chain")  # fmt: skip
     lines.extend(f"FAIL {v.as_text()}" for v in result.violations)

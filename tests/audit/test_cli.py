@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from jit.audit.canon import line_hash
 from jit.audit.store import AuditLog
 from jit.cli import cli
 from tests.audit.helpers import lifecycle, lines_of, write_lines
@@ -139,3 +140,19 @@ def test_a_settings_file_that_is_a_symlink_stops_verify(tmp_path: Path) -> None:
     (tmp_path / "policies/settings.yaml").symlink_to(tmp_path / "elsewhere.yaml")
     result = CliRunner().invoke(cli, ["audit", "verify", "--repo", str(tmp_path)])
     assert result.exit_code == 1 and "policies/settings.yaml" in str(result.exception)
+
+
+def test_verify_reports_a_forgery_committed_over_history(repo: Path) -> None:
+    subprocess.run(["git", "init", "--quiet"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "audit"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "--quiet", "-m", "jit: audit"], cwd=repo, check=True)
+    log = AuditLog(repo)
+    lines = lines_of(repo, "audit/2099/01.jsonl")[:-1]  # drop bob's delivery, re-point HEAD
+    write_lines(repo, "audit/2099/01.jsonl", lines)
+    (repo / "audit/HEAD").write_text(f'{{"hash":"{line_hash(lines[-1])}","seq":7}}\n')
+    subprocess.run(["git", "commit", "--quiet", "-am", "tidy"], cwd=repo, check=True)
+    code, output = invoke("verify", "--repo", str(repo))
+    assert code == 1 and log.recorded_head() is not None
+    assert "ok   all" not in output
+    assert "FAIL audit/2099/01.jsonl:4: seq 8: truncated: commit " in output
+    assert "recorded the log up to seq 8, but it now ends at seq 7" in output

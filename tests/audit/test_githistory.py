@@ -85,6 +85,7 @@ def test_committing_the_forgery_is_still_caught(repo: Path) -> None:
     )
     assert not result.ok
     assert "the log was rewritten between those commits" in result.violations[0].message
+    assert result.checkpoint_problems == 1
 
 
 def test_outside_a_work_tree_or_before_the_first_commit(tmp_path: Path) -> None:
