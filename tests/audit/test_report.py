@@ -177,3 +177,10 @@ def test_rows_survive_entries_missing_optional_members() -> None:
     assert (row.pr, row.approvers, row.handle_type, row.status) == (None, (), "", "revoked")
     assert row.revoked_at == datetime(2026, 11, 3, 10, tzinfo=UTC) and row.lag_seconds is None
     assert "**none recorded**" in render([row], "md")
+
+
+def test_select_applies_every_filter_to_built_rows(repo: Path) -> None:
+    rows = build_rows(AuditLog(repo).entries(), NOW)
+    chosen = select(rows, Filters(resource="prod-k8s-admin", user="Dave"), NOW)
+    assert [r.grant_id for r in chosen] == ["dave-deploy-0000dddd"]
+    assert select(rows, Filters(user="nobody"), NOW) == []
