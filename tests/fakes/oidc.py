@@ -29,15 +29,25 @@ def _key(slot: int) -> rsa.RSAPrivateKey:
 
 
 class GitHubOIDC:
-    """Mints GitHub-Actions-style ID tokens (claims as in NOTES §5) for one repository."""
+    """Mints GitHub-Actions-style ID tokens (claims as in NOTES §5) for one repository.
+
+    By default as the reconcile job has them: its workflow file, and the ``jit-production``
+    environment (which also sets ``sub``); ``environment=None`` for a job without one.
+    """
 
     def __init__(
-        self, clock: FakeClock, *, repository: str = "acme/access", workflow: str = "jit.yml"
+        self,
+        clock: FakeClock,
+        *,
+        repository: str = "acme/access",
+        workflow: str = "reconcile.yml",
+        environment: str | None = "jit-production",
     ) -> None:
         self.clock = clock
         self.issuer = ISSUER
         self.repository = repository
         self.workflow = workflow
+        self.environment = environment
         self.kid = "fake-key-1"
         self._key = _key(0)
         self.stranger_key = _key(1)  # signs tokens no JWKS knows
@@ -52,7 +62,10 @@ class GitHubOIDC:
         workflow_ref = f"{self.repository}/.github/workflows/{self.workflow}@refs/heads/main"
         claims: dict[str, Any] = {
             "jti": str(uuid.uuid4()),
-            "sub": f"repo:{self.repository}:ref:refs/heads/main",
+            "sub": f"repo:{self.repository}:environment:{self.environment}"
+            if self.environment
+            else f"repo:{self.repository}:ref:refs/heads/main",
+            "environment": self.environment,
             "aud": f"https://github.com/{owner}",
             "ref": "refs/heads/main",
             "sha": "0" * 40,

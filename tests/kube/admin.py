@@ -1,7 +1,8 @@
-"""The Kubernetes set-up an admin does for jit: the RBAC manifest (``data/jit-rbac.yaml``) and
-the Vault commands for jit's short-lived cluster token. The README quotes both; the tests turn
-the manifest into the fake cluster's permissions and replay the Vault steps on the fake Vault,
-so the documented set-up is the tested one.
+"""The Kubernetes set-up an admin does for jit: the RBAC manifest (``docs/setup/jit-rbac.yaml``),
+the ``kubectl`` commands, and the Vault commands for jit's short-lived cluster token. The admins'
+guide (``docs/admin.md``) shows exactly these (tests/docs checks it); the tests turn the manifest
+into the fake cluster's permissions and replay the Vault steps on the fake Vault, so the
+documented set-up is the tested one.
 """
 
 from __future__ import annotations
@@ -15,10 +16,26 @@ import yaml
 
 from tests.fakes.kube import Access
 
-MANIFEST = Path(__file__).parent / "data" / "jit-rbac.yaml"
+SETUP = Path(__file__).resolve().parents[2] / "docs" / "setup"
+MANIFEST = SETUP / "jit-rbac.yaml"
 JIT_USER = "system:serviceaccount:jit:jit-granter"
 CREDS_PATH = "kubernetes/creds/jit-granter"
-POLICY = 'path "kubernetes/creds/jit-granter" {\n  capabilities = ["update"]\n}\n'
+POLICY = (SETUP / "jit-kube.hcl").read_text(encoding="utf-8")
+
+#: The kubectl commands of the guide, in its order. Not replayed: the fake cluster takes its
+#: permissions from the manifest (``jit_access``).
+KUBECTL = (
+    "kubectl create namespace jit",
+    "kubectl apply -f docs/setup/jit-rbac.yaml",
+    "kubectl auth can-i create rolebindings -n orders --as=system:serviceaccount:jit:jit-granter",
+    "kubectl auth can-i bind clusterroles/view --as=system:serviceaccount:jit:jit-granter",
+    "kubectl auth can-i bind clusterroles/cluster-admin --as=system:serviceaccount:jit:jit-granter",
+    "kubectl create namespace vault",
+    "kubectl -n vault create serviceaccount vault",
+    "kubectl -n vault create token vault --duration=8760h > vault-sa.jwt",
+    "kubectl config view --raw --minify -o "
+    "jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d > ca.crt",
+)
 
 
 def manifest() -> list[dict[str, Any]]:
@@ -57,7 +74,7 @@ class Step:
 VAULT_STEPS = [
     Step("vault secrets enable kubernetes"),
     Step(
-        "vault write kubernetes/config kubernetes_host=https://<api-server>:6443 "
+        "vault write kubernetes/config kubernetes_host=https://k8s.prod-eu.example.com:6443 "
         "kubernetes_ca_cert=@ca.crt service_account_jwt=@vault-sa.jwt"
     ),
     Step(
@@ -72,7 +89,9 @@ VAULT_STEPS = [
         },
     ),
     Step(
-        "vault policy write jit-kube jit-kube.hcl", "sys/policies/acl/jit-kube", {"policy": POLICY}
+        "vault policy write jit-kube docs/setup/jit-kube.hcl",
+        "sys/policies/acl/jit-kube",
+        {"policy": POLICY},
     ),
 ]
 

@@ -1,5 +1,5 @@
-"""The documented Kubernetes set-up (data/jit-rbac.yaml and the Vault steps) is enough for jit,
-and no more than it needs."""
+"""The documented Kubernetes set-up (docs/setup/jit-rbac.yaml and the Vault steps) is enough
+for jit, and no more than it needs."""
 
 from __future__ import annotations
 

@@ -1,12 +1,15 @@
 """The Vault set-up an admin does for jit, as ``vault`` CLI commands and the HTTP they send.
 
-One list serves both the README (``cli``) and the tests, which replay ``path``/``body`` on the
-fake Vault with a root token: the set-up the README documents is the set-up jit is tested
-against, and the contract check covers the admin's request bodies too.
+One list serves both the admins' guide (``docs/admin.md`` shows each ``cli``; tests/docs checks
+that it shows exactly these) and the tests, which replay ``path``/``body`` on the fake Vault with
+a root token: the set-up the guide documents is the set-up jit is tested against, and the
+contract check covers the admin's request bodies too. The files the commands name live in
+``docs/setup/``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,14 +19,15 @@ import hvac
 from tests.fakes.oidc import ISSUER
 from tests.fakes.vault import FakeVault
 
-DATA = Path(__file__).parent / "data"
+SETUP = Path(__file__).resolve().parents[2] / "docs" / "setup"
 REPOSITORY = "acme/access"
-WORKFLOW = "jit.yml"
+WORKFLOW = "reconcile.yml"
+ENVIRONMENT = "jit-production"
 AUDIENCE = "vault"
 
 
 def policy_text(name: str) -> str:
-    return (DATA / f"{name}.hcl").read_text(encoding="utf-8")
+    return (SETUP / f"{name}.hcl").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -34,25 +38,17 @@ class Step:
 
 
 def jwt_role(repository: str = REPOSITORY, workflow: str = WORKFLOW) -> dict[str, Any]:
-    ref = f"{repository}/.github/workflows/{workflow}@refs/heads/main"
-    return {
-        "role_type": "jwt",
-        "user_claim": "repository",
-        "bound_audiences": [AUDIENCE],
-        "bound_claims_type": "string",
-        "bound_claims": {
-            "repository": repository,
-            "ref": "refs/heads/main",
-            "job_workflow_ref": ref,
-        },
-        "token_policies": ["jit-job"],
-        "token_no_default_policy": True,
-        "token_ttl": "30m",
-        "token_max_ttl": "1h",
-    }
+    """``docs/setup/jit-role.json``, for ``repository`` and its ``workflow`` file."""
+    role: dict[str, Any] = json.loads((SETUP / "jit-role.json").read_text(encoding="utf-8"))
+    claims = role["bound_claims"]
+    claims["repository"] = repository
+    claims["job_workflow_ref"] = f"{repository}/.github/workflows/{workflow}@refs/heads/main"
+    return role
 
 
 def steps(repository: str = REPOSITORY) -> list[Step]:
+    """In the guide's order. Each requester's own step (``vault login``) is here too, so the guide
+    shows no ``vault`` command that is not listed."""
     return [
         Step("vault auth enable jwt"),
         Step(
@@ -61,22 +57,22 @@ def steps(repository: str = REPOSITORY) -> list[Step]:
             {"oidc_discovery_url": ISSUER, "bound_issuer": ISSUER},
         ),
         Step(
-            "vault policy write jit-job jit-job.hcl",
+            "vault policy write jit-job docs/setup/jit-job.hcl",
             "sys/policies/acl/jit-job",
             {"policy": policy_text("jit-job")},
         ),
         Step(
-            "vault policy write jit-credentials jit-credentials.hcl",
+            "vault policy write jit-credentials docs/setup/jit-credentials.hcl",
             "sys/policies/acl/jit-credentials",
             {"policy": policy_text("jit-credentials")},
         ),
         Step(
-            "vault policy write db-orders-read db-orders-read.hcl",
+            "vault policy write db-orders-read docs/setup/db-orders-read.hcl",
             "sys/policies/acl/db-orders-read",
             {"policy": policy_text("db-orders-read")},
         ),
         Step(
-            "vault write auth/jwt/role/jit @jit-role.json",
+            "vault write auth/jwt/role/jit @docs/setup/jit-role.json",
             "auth/jwt/role/jit",
             jwt_role(repository),
         ),
@@ -95,7 +91,7 @@ def steps(repository: str = REPOSITORY) -> list[Step]:
         Step(
             "vault write database/config/orders plugin_name=postgresql-database-plugin "
             "allowed_roles=orders-readonly connection_url='postgresql://{{username}}:{{password}}"
-            "@db.internal:5432/orders' username=vault password=...",
+            '@db.internal:5432/orders\' username=vault password="$ORDERS_DB_PASSWORD"',
             "database/config/orders",
             {"plugin_name": "postgresql-database-plugin", "allowed_roles": ["orders-readonly"]},
         ),
@@ -107,11 +103,19 @@ def steps(repository: str = REPOSITORY) -> list[Step]:
             "database/roles/orders-readonly",
             {
                 "db_name": "orders",
-                "creation_statements": ['CREATE ROLE "{{name}}" ...'],
+                "creation_statements": [
+                    "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL "
+                    "'{{expiration}}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "
+                    '"{{name}}";'
+                ],
                 "default_ttl": "24h",
                 "max_ttl": "72h",
             },
         ),
+        Step("vault auth enable github"),
+        Step("vault write auth/github/config organization=acme"),
+        Step("vault login -method=github"),  # each requester of vault-group grants, once
+        Step("vault auth list -format=json | jq -r '.\"github/\".accessor'"),  # for settings
         Step("vault secrets enable kubernetes"),
         Step(
             "vault write kubernetes/roles/prod-view allowed_kubernetes_namespaces=prod "
@@ -126,8 +130,6 @@ def steps(repository: str = REPOSITORY) -> list[Step]:
                 "token_max_ttl": "12h",
             },
         ),
-        Step("vault auth enable github"),
-        Step("vault write auth/github/config organization=acme"),
     ]
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for the Vault adapter tests: a fake Vault set up as the README says, a GitHub OIDC
+"""Fixtures for the Vault adapter tests: a fake Vault set up as docs/admin.md says, a GitHub OIDC
 issuer, the Actions token endpoint, a logged-in ``VaultBackend`` and grant orders."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def actions(vault_rsps: responses.RequestsMock, oidc: GitHubOIDC) -> ActionsToke
 
 @pytest.fixture
 def vault(fake_vault: FakeVault, oidc: GitHubOIDC) -> FakeVault:
-    """The fake Vault after the README's admin set-up."""
+    """The fake Vault after the admin set-up of docs/admin.md."""
     fake_vault.jwks[oidc.issuer] = oidc.jwks()
     admin.configure(fake_vault)
     return fake_vault

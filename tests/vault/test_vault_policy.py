@@ -1,6 +1,7 @@
-"""The job's Vault policy in the README (``data/jit-job.hcl``) is enough, and nothing in it is
-spare: every other test runs as the job logged in with it, and here every capability of every
-rule is removed in turn, which must make some step of a grant's life fail with a 403."""
+"""The job's Vault policy in the admins' guide (``docs/setup/jit-job.hcl``) is enough, and
+nothing in it is spare: every other test runs as the job logged in with it, and here every
+capability of every rule is removed in turn, which must make some step of a grant's life fail
+with a 403."""
 
 from __future__ import annotations
 
