@@ -42,9 +42,12 @@ class SshDeliverer:
         self.vault_namespace = vault_namespace
         self.wrap_ttl = wrap_ttl
         self.clock = clock
+        self._keys: dict[str, tuple[str, ...]] = {}  # per run: keys do not change mid-run
 
     def plan(self, login: str, fallback: DeliveryFallback) -> DeliveryPlan:
-        chosen = choose_delivery(self.github.ssh_keys(login), fallback)
+        if login.lower() not in self._keys:
+            self._keys[login.lower()] = tuple(self.github.ssh_keys(login))
+        chosen = choose_delivery(self._keys[login.lower()], fallback)
         return DeliveryPlan(
             method=_METHODS[chosen.method],
             fingerprints=tuple(k.fingerprint for k in chosen.recipients),
