@@ -4,7 +4,9 @@ Exit codes: 0 no errors (warnings and notes are fine), 1 errors, 2 usage (a path
 the repository, a bad --author). Offline there are no reviews and no team memberships, so
 eligibility through a team is a note, and the hours window is judged for access starting
 now or at ``not_before``; when access would start at merge, a time outside the window is
-only a warning, because the pull-request check judges it again when it matters.
+only a warning, because the pull-request check judges it again when it matters. A
+``not_before`` in the past is fine: access starts at merge. Environment overrides of the
+settings are not read, since they only change how jit reaches Vault.
 """
 
 from __future__ import annotations
