@@ -55,6 +55,7 @@ class Report:
     revoked: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)  # waits for a fix on main (exit 1)
     notes: list[str] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
     lags: list[int] = field(default_factory=list)
@@ -63,7 +64,7 @@ class Report:
     def exit_code(self) -> int:
         if self.failed:
             return EXIT_OPERATIONAL
-        return EXIT_FINDINGS if self.denied else EXIT_OK
+        return EXIT_FINDINGS if self.denied or self.blocked else EXIT_OK
 
 
 @dataclass

@@ -62,6 +62,13 @@ def prepare(
     out = Intents([], [], [])
     for item in grant:
         request, findings = parsed.get(item.path, (None, ()))
+        if request is not None and request.resource in ctx.policies.invalid:
+            ctx.report.blocked.append(
+                f"{item.request_id}: resource {request.resource!r} has errors in policies/ on "
+                f"{ctx.branch}, so the request is neither granted nor denied; fix the policy "
+                "(`jit check` shows where) and the next run judges it"
+            )
+            continue
         try:
             result = verify(
                 path=item.path,

@@ -14,6 +14,7 @@ _SECTIONS = (
     ("revoked", "Revoked"),
     ("denied", "Denied"),
     ("waiting", "Waiting"),
+    ("blocked", "Blocked until main is fixed"),
     ("drift", "Drift"),
     ("notes", "Notes"),
 )

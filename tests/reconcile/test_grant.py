@@ -168,3 +168,22 @@ def test_a_vault_group_for_someone_without_an_entity_fails_and_is_retried(
     (record,) = world.records().values()
     assert record.status == "active" and world.groups() == [record.handle["group"]]  # type: ignore[index]
     assert world.verify().ok
+
+
+def test_a_request_for_a_resource_whose_policy_is_broken_waits_for_the_fix(
+    world: World,
+) -> None:
+    from tests.reconcile.world import RESOURCES
+
+    broken = RESOURCES.replace(
+        "max_duration: 8h\n    approvals: [{from: [acme/dba], count: 1}]\n  db-token:",
+        "max_duration: forever\n    approvals: [{from: [acme/dba], count: 1}]\n  db-token:",
+    )
+    assert broken != RESOURCES
+    world.direct({"policies/resources.yaml": broken})
+    world.request("alice", "db", "db-read")
+    result = world.run()
+    assert result.code == 1 and "Blocked until main is fixed" in result.out
+    assert world.audit() == [] and world.remote.ls("requests/alice") == ["requests/alice/db.yaml"]
+    world.direct({"policies/resources.yaml": RESOURCES})
+    assert world.run().code == 0 and len(world.records()) == 1
