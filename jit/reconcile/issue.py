@@ -1,16 +1,8 @@
-"""Phase two of granting: issue (or recover) what this run's landed intents and claims cover.
-
-Crash recovery, for an ``issuing`` record whose run died (claimed by this run first):
-
-- ``find`` finds nothing: nothing was issued, so issue now.
-- it finds a Vault group or a Kubernetes binding (no secret): adopt it as the grant.
-- it finds a token or a lease: its wrapping token died with the run, so the requester can
-  never get the secret. Revoke it, record that (``grant-failed`` with the grant id), and issue
-  afresh.
+"""Phase two of granting: issue what this run's landed intents cover, deliver, record.
 
 The secret is delivered (PR comment) *before* the ``granted`` record is committed: a run that
-dies in between leaves an intent, and the next run revokes and re-issues; the other order
-could record a grant whose secret nobody ever received.
+dies in between leaves an intent, and the next run revokes and re-issues (``recover``); the
+other order could record a grant whose secret nobody ever received.
 """
 
 from __future__ import annotations
@@ -32,75 +24,10 @@ Payload = Mapping[str, object]
 
 
 def issue_fresh(ctx: RunContext, intent: Intent) -> Change:
-    return _issue(ctx, intent.record, intent.verified.resource, intent.delivery)
+    return issue(ctx, intent.record, intent.verified.resource, intent.delivery)
 
 
-def resume(ctx: RunContext, record: GrantRecord) -> Change:
-    """Finish an intent a dead run left behind (this run has claimed it)."""
-    resource = _resource_or_report(ctx, record)
-    if resource is None:
-        return _release(ctx, record)
-    try:
-        backend = ctx.backend(record.kind)
-        found = backend.find(ctx.order(record, resource))
-    except JitError as exc:
-        return _failed(ctx, record, f"looking for an earlier issue: {exc}", _retryable(exc))
-    if found is not None and record.kind not in SECRET_KINDS:
-        ctx.report.notes.append(f"{record.grant_id}: adopted what a crashed run had issued")
-        return _granted(ctx, record, found, DeliveryPlan(method="none"), ())
-    lead: tuple[Payload, ...] = ()
-    if found is not None:
-        try:
-            outcome = backend.revoke(record.kind, found.handle)
-        except JitError as exc:
-            return _failed(ctx, record, f"revoking an undeliverable earlier issue: {exc}", True)
-        lead = (
-            entries.grant_failed(
-                request_id=record.request_id,
-                grant_id=record.grant_id,
-                error=f"A crashed run issued {_describe(found.handle)} but its wrapping token "
-                f"was lost, so it could never be delivered; jit revoked it ({outcome}) and "
-                "issued afresh.",
-                retryable=True,
-            ),
-        )
-    delivery = DeliveryPlan(method="none")
-    if record.kind in SECRET_KINDS:
-        try:
-            delivery = ctx.deliverer.plan(record.requester, ctx.fallback(resource))
-        except JitError as exc:
-            return _failed(ctx, record, f"fetching SSH keys: {exc}", True, lead)
-        if delivery.method == "refused":
-            body = ctx.deliverer.refusal(delivery, record.grant_id, record.requester, resource.id)
-            return _give_up(
-                ctx,
-                record,
-                "No usable SSH key to deliver the secret to; nothing was issued, and the "
-                "request stays pending until the requester adds one.",
-                lead,
-                retire=False,
-                comment=(record.pr, ctx.deliverer.marker(record.grant_id), body),
-            )
-    return _issue(ctx, record, resource, delivery, lead)
-
-
-def abandon(ctx: RunContext, record: GrantRecord, reason: str) -> Change:
-    """An intent whose request was withdrawn or expired before it was issued: clean up."""
-    resource = _resource_or_report(ctx, record)
-    if resource is None:
-        return _release(ctx, record)
-    try:
-        backend = ctx.backend(record.kind)
-        found = backend.find(ctx.order(record, resource))
-        if found is not None:
-            backend.revoke(record.kind, found.handle)
-    except JitError as exc:
-        return _failed(ctx, record, f"cleaning up an unfinished grant: {exc}", _retryable(exc))
-    what = "jit revoked what a crashed run had issued" if found else "nothing was issued"
-    return _give_up(ctx, record, f"The request was {reason} before it was issued; {what}.")
-
-
-def _issue(
+def issue(
     ctx: RunContext,
     record: GrantRecord,
     resource: Resource,
@@ -111,17 +38,17 @@ def _issue(
         backend = ctx.backend(record.kind)
         issued = backend.issue(ctx.order(record, resource))
     except JitError as exc:
-        return _failed(ctx, record, f"issuing: {exc}", _retryable(exc), lead)
+        return failed(ctx, record, f"issuing: {exc}", retryable(exc), lead)
     if issued.wrap_token:
         ctx.mask(issued.wrap_token)
     if record.kind not in SECRET_KINDS:
-        return _granted(ctx, record, issued, delivery, lead)
+        return granted(ctx, record, issued, delivery, lead)
     try:
         body = ctx.deliverer.comment(delivery, record, issued)
         ctx.github.upsert_comment(record.pr, ctx.deliverer.marker(record.grant_id), body)
     except (JitError, ValueError) as exc:
         return _undeliverable(ctx, backend, record, issued, str(exc), lead)
-    return _granted(ctx, record, issued, delivery, lead, delivered=True)
+    return granted(ctx, record, issued, delivery, lead, delivered=True)
 
 
 def _undeliverable(
@@ -139,12 +66,12 @@ def _undeliverable(
         outcome = "it was revoked"
     except JitError:
         outcome = "revoking it failed too; the next run finds and revokes it"
-    return _failed(
+    return failed(
         ctx, record, f"delivering the secret on PR #{record.pr}: {error}; {outcome}", True, lead
     )
 
 
-def _granted(
+def granted(
     ctx: RunContext,
     record: GrantRecord,
     issued: Issued,
@@ -205,7 +132,7 @@ def _granted(
     )
 
 
-def _failed(
+def failed(
     ctx: RunContext,
     record: GrantRecord,
     error: str,
@@ -234,7 +161,7 @@ def _failed(
     )
 
 
-def _give_up(
+def give_up(
     ctx: RunContext,
     record: GrantRecord,
     reason: str,
@@ -272,35 +199,8 @@ def _give_up(
     )
 
 
-def _release(ctx: RunContext, record: GrantRecord) -> Change:
-    """Give back a claimed intent this run could not act on, so the next run tries at once."""
-    return Change(
-        action="release",
-        summary=f"left {record.grant_id} for the next run",
-        guard=Guard(record.grant_id, ISSUING, owner=ctx.run_id),
-        write=(record.evolve(run_id=""),),
-        grant_id=record.grant_id,
-        pr=record.pr,
-    )
-
-
-def _resource_or_report(ctx: RunContext, record: GrantRecord) -> Resource | None:
-    resource = ctx.resource(record)
-    if resource is None:
-        ctx.report.failed.append(
-            f"{record.grant_id}: an unfinished grant of resource {record.resource!r}, which is "
-            "no longer in policies/; jit cannot look for what may have been issued. Restore the "
-            "resource so the next run can finish or clean up."
-        )
-    return resource
-
-
-def _retryable(exc: JitError) -> bool:
+def retryable(exc: JitError) -> bool:
     return bool(getattr(exc, "retryable", False))
-
-
-def _describe(handle: Mapping[str, str]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in sorted(handle.items()))
 
 
 def _safe(details: Mapping[str, object]) -> dict[str, object]:

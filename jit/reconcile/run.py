@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from jit.errors import JitError, OperationalError
 from jit.findings import Finding
 from jit.model import Request
-from jit.reconcile import issue
+from jit.reconcile import issue, recover
 from jit.reconcile.changes import Change, Committer
 from jit.reconcile.context import Report, RunContext
 from jit.reconcile.drift import unrecorded_drift
@@ -78,9 +78,9 @@ def execute(ctx: RunContext, committer: Committer, parsed: Parsed) -> Report:
         if id(claim.change) not in landed:
             continue
         if claim.abandon is not None:
-            results.append(issue.abandon(ctx, claim.record, claim.abandon.reason))
+            results.append(recover.abandon(ctx, claim.record, claim.abandon.reason))
         else:
-            results.append(issue.resume(ctx, claim.record))
+            results.append(recover.resume(ctx, claim.record))
     results += intents.denials
 
     if results:
