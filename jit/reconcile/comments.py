@@ -1,7 +1,8 @@
 """The PR comments the reconciler posts (besides the delivery itself). Pure; never a secret.
 
 Each comment carries a hidden marker so a repeated run edits its comment instead of adding
-another one.
+another one. Values that came from a PR (paths, logins, finding messages quoting them) go
+through ``jit.markdown`` so they render as plain text: no HTML, links or @-mentions.
 """
 
 from __future__ import annotations
@@ -9,22 +10,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jit.durations import format_duration
-from jit.reconcile.state import GrantRecord, format_time
+from jit.markdown import code, esc, when
+from jit.reconcile.state import GrantRecord
 
 
 def marker(what: str, key: str) -> str:
-    return f"<!-- jit:{what}:{key} -->"
+    return f"<!-- jit:{what}:{key.replace('--', '-')} -->"
 
 
 def denied(request_id: str, reasons: Sequence[str]) -> str:
     lines = [
         marker("denied", request_id),
-        f"### jit: `{request_id}` was not granted",
+        f"### jit: {code(request_id)} was not granted",
         "",
         "Re-verification on `main` after the merge found:",
         "",
     ]
-    lines += [f"- {reason}" for reason in reasons]
+    lines += [f"- {esc(reason)}" for reason in reasons]
     lines += [
         "",
         "The request was recorded as denied in the audit log and retired from `requests/`. "
@@ -35,12 +37,12 @@ def denied(request_id: str, reasons: Sequence[str]) -> str:
 
 def granted(record: GrantRecord) -> str:
     """For grants with nothing to deliver (a Vault group, a Kubernetes binding)."""
-    handle = ", ".join(f"{k} `{v}`" for k, v in sorted((record.handle or {}).items()))
+    handle = ", ".join(f"{k} {code(v)}" for k, v in sorted((record.handle or {}).items()))
     return (
         f"{marker('grant', record.grant_id)}\n"
         f"### jit: access granted\n\n"
-        f"`{record.resource}` ({record.kind}) for @{record.requester} until "
-        f"**{format_time(record.expires_at)}**. Grant `{record.grant_id}`: {handle}.\n\n"
+        f"{code(record.resource)} ({record.kind}) for {_mention(record.requester)} until "
+        f"**{when(record.expires_at)}**. Grant {code(record.grant_id)}: {handle}.\n\n"
         "It ends by itself at that time; delete the request file in a pull request to hand it "
         "back early.\n"
     )
@@ -49,16 +51,16 @@ def granted(record: GrantRecord) -> str:
 def revoked(record: GrantRecord, reason: str, by: str | None, lag: int) -> str:
     why = {
         "expired": "it expired",
-        "withdrawn": f"the request was withdrawn{f' by @{by}' if by else ''}",
-        "out-of-band": "it was already gone (revoked outside jit, or ended by Vault's own TTL)",
-    }.get(reason, reason)
+        "withdrawn": f"the request was withdrawn{f' by {esc(by)}' if by else ''}",
+        "out-of-band": "it was already gone (removed outside jit)",
+    }.get(reason, esc(reason))
     late = f" ({format_duration(lag)} after its end)" if lag > 0 else ""
     return (
         f"{marker('revoked', record.grant_id)}\n"
         f"### jit: access revoked\n\n"
-        f"Grant `{record.grant_id}` (`{record.resource}` for @{record.requester}) was revoked "
-        f"because {why}{late}, and checked gone. The request file was retired from "
-        "`requests/`; git history keeps it.\n"
+        f"Grant {code(record.grant_id)} ({code(record.resource)} for {esc(record.requester)}) "
+        f"was revoked because {why}{late}, and checked gone. The request file was retired "
+        "from `requests/`; git history keeps it.\n"
     )
 
 
@@ -66,8 +68,8 @@ def reminder(record: GrantRecord, minutes_left: int) -> str:
     return (
         f"{marker('reminder', record.grant_id)}\n"
         f"### jit: access ends soon\n\n"
-        f"@{record.requester}, `{record.resource}` (grant `{record.grant_id}`) ends at "
-        f"**{format_time(record.expires_at)}**, in about {minutes_left} minutes. To keep "
+        f"{_mention(record.requester)}, {code(record.resource)} (grant {code(record.grant_id)}) "
+        f"ends at **{when(record.expires_at)}**, in about {minutes_left} minutes. To keep "
         "working, open a new request.\n"
     )
 
@@ -75,5 +77,11 @@ def reminder(record: GrantRecord, minutes_left: int) -> str:
 def closed(record: GrantRecord, reason: str) -> str:
     return (
         f"{marker('closed', record.grant_id)}\n"
-        f"### jit: `{record.request_id}` was not granted\n\n{reason}\n"
+        f"### jit: {code(record.request_id)} was not granted\n\n{esc(reason)}\n"
     )
+
+
+def _mention(login: str) -> str:
+    """``@login`` for a plain GitHub login (it notifies them); anything else escaped."""
+    plain = login.replace("-", "").isalnum() and len(login) <= 39
+    return f"@{login}" if plain else esc(login, 60)

@@ -311,7 +311,7 @@ class World:
         comment = folder / "comment.txt"
         comment.write_text(self.delivery(number))
         out = folder / "secret.json"
-        assert unwrap.run(key, out, "json", str(comment)) == 0
+        assert unwrap.run(key, out, "json", str(comment), vault_addr=self.vault.address) == 0
         secret: dict[str, object] = json.loads(out.read_text())
         return secret
 
