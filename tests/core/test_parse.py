@@ -222,7 +222,7 @@ def test_the_bundled_settings_file() -> None:
     settings, findings = parse_settings("policies/settings.yaml", raw, {})
     assert findings == []
     assert settings.vault.wrap_ttl == 3600
-    assert settings.kubernetes["prod-eu"].vault_credentials == "kubernetes/creds/jit"
+    assert settings.kubernetes["prod-eu"].vault_credentials == "kubernetes/creds/jit-granter"
     assert settings.revokers == (Principal("acme/security"),)
     assert (settings.delivery_fallback, settings.reminder_minutes) == ("refuse", 15)
     assert (settings.audit_dir, settings.state_dir, settings.bot_name) == (
