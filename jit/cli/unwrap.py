@@ -28,17 +28,35 @@ TTY = "/dev/tty"
     default="json",
     show_default=True,
 )
+@click.option(
+    "--vault-addr",
+    envvar="VAULT_ADDR",
+    show_envvar=True,
+    metavar="URL",
+    help="Your organisation's Vault. A delivery naming any other address is refused.",
+)
 @click.argument("message", required=False)
-def unwrap(identity: Path | None, output: Path | None, fmt: str, message: str | None) -> int:
+def unwrap(
+    identity: Path | None,
+    output: Path | None,
+    fmt: str,
+    vault_addr: str | None,
+    message: str | None,
+) -> int:
     """Decrypt your delivery comment and unwrap the secret from Vault (one use only).
 
     MESSAGE is the comment jit posted on your pull request: a file holding it, the text itself,
-    or "-" (the default) to read it from standard input.
+    or "-" (the default) to read it from standard input. Only trust comments by the jit bot.
     """
     from jit.commands.unwrap import run
 
     return run(
-        identity=identity, output=output, fmt=fmt, message=message, passphrase=ask_passphrase
+        identity=identity,
+        output=output,
+        fmt=fmt,
+        message=message,
+        passphrase=ask_passphrase,
+        vault_addr=vault_addr,
     )
 
 

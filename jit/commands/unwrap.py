@@ -1,6 +1,9 @@
 """``jit unwrap``: open your delivery comment with your SSH key and unwrap the secret from Vault.
 
-The wrapping token works once. Everything that can fail without spending it (reading the comment,
+A delivery is not proof of anything: anyone who can comment on the PR can post one encrypted to
+the requester's public SSH keys, naming a Vault of their choosing. So the address it names must
+be the requester's own Vault (``--vault-addr`` or ``VAULT_ADDR``), checked before the token is
+sent anywhere. The wrapping token works once. Everything that can fail without spending it (reading the comment,
 loading and decrypting with the key, preparing the output file) happens before the unwrap. The
 secret goes to exactly one place: standard output, or a file created with mode 0600 and moved into
 place atomically. Nothing else (progress, errors) ever contains it.
@@ -18,6 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 import click
 
@@ -53,12 +57,17 @@ def run(
     message: str | None,
     *,
     passphrase: Passphrase | None = None,
+    vault_addr: str | None = None,
 ) -> int:
-    """``passphrase(key_path)`` is asked for a passphrase-protected key; None: such keys fail."""
+    """``passphrase(key_path)`` is asked for a passphrase-protected key; None: such keys fail.
+    ``vault_addr`` is the requester's Vault (default: ``VAULT_ADDR``); a delivery naming any
+    other address is refused."""
     if fmt not in FORMATS:
         raise JitError(f"Unknown --format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    expected = vault_addr or os.environ.get("VAULT_ADDR") or None
     text, source = _read_message(message)
     payload = _payload(text, source, identity, passphrase)
+    check_vault(payload, expected)
     click.echo(
         f"Unwrapping grant {payload.grant_id} from {payload.vault_addr} (this works once).",
         err=True,
@@ -113,6 +122,36 @@ def _payload(
         "(it holds a block starting with -----BEGIN AGE ENCRYPTED FILE-----), as a file, as an "
         "argument, or on standard input."
     )
+
+
+def check_vault(payload: DeliveryPayload, expected: str | None) -> None:
+    """Refuse a delivery unless it names ``expected``, the Vault the requester knows is theirs."""
+    named = payload.vault_addr
+    if not expected:
+        raise DeliveryError(
+            f"This delivery names the Vault at {named!r}, and jit unwrap sends the wrapping token "
+            "only to your own Vault: set VAULT_ADDR or pass --vault-addr with the address your "
+            "Vault administrators publish (not one taken from a PR comment)."
+        )
+    if _origin(named) is None or _origin(named) != _origin(expected):
+        raise DeliveryError(
+            f"This delivery names the Vault at {named!r}, not yours ({expected!r}, from "
+            "--vault-addr or VAULT_ADDR), so jit sent nothing to it. Do not use it: anyone can "
+            "post a comment encrypted to your public SSH keys, and only comments by the jit bot "
+            "are deliveries. Report it to your security team."
+        )
+
+
+def _origin(address: str) -> tuple[str, str, int | None, str] | None:
+    """Scheme, host, port and path of a Vault address, or None when it is no plain URL."""
+    try:
+        parts: SplitResult = urlsplit(address.strip())
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if parts.username or parts.password or parts.query or parts.fragment or not parts.hostname:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port, parts.path.rstrip("/")
 
 
 def _identities(

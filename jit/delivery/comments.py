@@ -19,6 +19,7 @@ from jit.markdown import code, esc, when
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 
 UNWRAP_COMMANDS = """```sh
+export VAULT_ADDR=...           # your organisation's Vault, as your admins publish it
 jit unwrap                      # paste this comment, then press Ctrl-D
 jit unwrap comment.txt          # or save the comment to a file first
 jit unwrap --format env --output creds.env comment.txt   # a file only you can read

@@ -15,6 +15,7 @@ import re
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pyrage
@@ -27,6 +28,11 @@ ARMOR_END = "-----END AGE ENCRYPTED FILE-----"
 _ARMORED = re.compile(re.escape(ARMOR_BEGIN) + r"(.*?)" + re.escape(ARMOR_END), re.DOTALL)
 _PLAIN = re.compile(r"\{[^{}]*\"wrap_token\"[^{}]*\}")
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
+#: A grant id as jit makes them (``jit.reconcile.state.grant_id``): a DNS-1123 label.
+_GRANT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+#: Control, bidi and invisible characters: a payload is printed to the requester's terminal,
+#: and anyone can encrypt a payload to a public SSH key, so none of it may drive the terminal.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
 class DeliveryError(JitError):
@@ -75,6 +81,17 @@ class DeliveryPayload:
                 "The delivery's payload is incomplete: it needs vault_addr (an http(s) URL), "
                 "wrap_token, grant_id and expires_at."
             )
+        if any(_UNSAFE.search(str(v)) for v in (*strings.values(), namespace or "")):
+            raise DeliveryError(
+                "The delivery's payload contains control or invisible characters, which jit "
+                "never writes; it was not made by jit. Do not use it; report it to your "
+                "security team."
+            )
+        if not _GRANT_ID.fullmatch(data["grant_id"]) or not _is_time(data["expires_at"]):
+            raise DeliveryError(
+                "The delivery's payload has a malformed grant_id or expires_at, which jit never "
+                "writes; it was not made by jit. Do not use it; report it to your security team."
+            )
         return cls(
             vault_addr=data["vault_addr"],
             vault_namespace=namespace or None,
@@ -82,6 +99,14 @@ class DeliveryPayload:
             grant_id=data["grant_id"],
             expires_at=data["expires_at"],
         )
+
+
+def _is_time(text: str) -> bool:
+    """An ISO 8601 moment with a UTC offset, as jit writes ``expires_at``."""
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def seal(payload: DeliveryPayload, recipients: Sequence[SshKey]) -> str:

@@ -27,6 +27,7 @@ from jit.delivery import (
 from jit.errors import JitError
 from tests.delivery.conftest import KeyPair
 from tests.fakes.vault import FakeVault
+from tests.fakes.vault.core import ADDRESS
 
 SECRET = "pw-Zq8!'\"$HOME `x`"
 GRANT = "alice-incident-4711-3f2a9c1b"
@@ -73,6 +74,12 @@ def comment(vault: FakeVault, wrap_token: str, *keys: KeyPair) -> str:
         armored=seal(payload, plan.recipients),
         plan=plan,
     )
+
+
+@pytest.fixture(autouse=True)
+def vault_addr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The requester knows their Vault's address (jit unwrap refuses deliveries naming others)."""
+    monkeypatch.setenv("VAULT_ADDR", ADDRESS)
 
 
 @pytest.fixture
