@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 _ZWSP = "\u200b"
+#: Where GitHub's autolink extension starts a link: ``scheme://`` and ``www.`` (e-mail
+#: addresses start at ``@``, which ``esc`` breaks anyway).
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?i:(?<=\bwww)(?=\.))")
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -21,9 +24,11 @@ def _one_line(text: str, limit: int) -> str:
 
 
 def esc(text: str, limit: int = 600) -> str:
-    """Plain text: HTML and Markdown escaped, mentions defused, one line, at most ``limit``."""
+    """Plain text: HTML and Markdown escaped, mentions and autolinks defused, one line, at most
+    ``limit``."""
     flat = html.escape(_one_line(text, limit), quote=False)
-    return _MD_SPECIAL.sub(r"\\\1", flat).replace("@", "@" + _ZWSP)
+    flat = _AUTOLINK.sub(_ZWSP, _MD_SPECIAL.sub(r"\\\1", flat))
+    return flat.replace("@", "@" + _ZWSP)
 
 
 def code(text: str, *, table: bool = False, limit: int = 120) -> str:
