@@ -156,6 +156,8 @@ def fast_import(world: World, files: list[tuple[str, str, int]]) -> list[str]:
 
 
 def route(path: str) -> str:
+    path = re.sub(r"/contents/.*", "/contents/{path}", path)
+    path = re.sub(r"/(users|memberships)/[^/]+", r"/\1/{login}", path)
     return re.sub(r"/\d+(?=/|$)", "/{n}", re.sub(r"/[0-9a-f]{40}", "/{sha}", path))
 
 
