@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from jit.adapters.actions import write_summary
 from jit.adapters.git import Git, Identity
 from jit.audit.store import AuditLog
 from jit.commands.reconcile_wiring import Seams, context
@@ -126,7 +127,4 @@ def _publish(result: Report, seams: Seams) -> None:
     seams.out.write(render.text(result))
     if seams.env.get("GITHUB_ACTIONS") == "true":
         seams.out.write(render.workflow_commands(result))
-    summary = seams.env.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(render.markdown(result))
+    write_summary(seams.env.get("GITHUB_STEP_SUMMARY"), render.markdown(result))

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO, cast
 
+from jit.adapters.actions import add_mask
 from jit.adapters.git import Git
 from jit.model import GrantKind, Settings
 from jit.ports import GitHubPort, GrantBackend
@@ -53,8 +54,8 @@ def context(
     in_actions = env.get("GITHUB_ACTIONS") == "true"
 
     def mask(secret: str) -> None:
-        if in_actions:
-            seams.out.write(f"::add-mask::{secret}\n")
+        if in_actions and secret:
+            seams.out.write(add_mask(secret) + "\n")
             seams.out.flush()
 
     backends = _Backends(settings, env, mask, seams)
