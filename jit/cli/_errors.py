@@ -25,7 +25,7 @@ def handle_errors(command: click.Command) -> None:
         exc.show()
         code = exc.exit_code
     except JitError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {_one_line(str(exc))}", err=True)
         if _in_actions():
             click.echo(f"::error title=jit::{_escape(str(exc))}")
         code = exc.exit_code
@@ -43,6 +43,14 @@ def _in_actions() -> bool:
     import os
 
     return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _one_line(text: str) -> str:
+    """A message that may quote hostile text (a PR's file names), as one log line that the
+    Actions runner cannot read as a workflow command: no line breaks, so nothing starts a line
+    with ``::``, and no ``##[`` (legacy commands, matched anywhere in a line)."""
+    flat = " ".join(text.replace("\r", "\n").split("\n"))
+    return flat.replace("##[", "#\u200b#[")
 
 
 def _escape(text: str) -> str:
