@@ -45,7 +45,7 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
     return Change(
         action="revoke",
         summary=f"revoked {record.grant_id} ({reason}{late}"
-        + (f", withdrawn by {by}" if by else "")
+        + (f" by {by}" if by else "")
         + ")",
         guard=Guard(record.grant_id, LIVE),
         audit=(
