@@ -44,9 +44,7 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
     late = f", lag {lag}s" if item.reason == "expired" else ""
     return Change(
         action="revoke",
-        summary=f"revoked {record.grant_id} ({reason}{late}"
-        + (f" by {by}" if by else "")
-        + ")",
+        summary=f"revoked {record.grant_id} ({reason}{late}" + (f" by {by}" if by else "") + ")",
         guard=Guard(record.grant_id, LIVE),
         audit=(
             entries.revoked(
