@@ -5,10 +5,12 @@ and git, that:
 
 1. exactly one merged PR into main brought the file in (its merge commit is the commit that
    added the file, or, for rebase merges, descends from it);
-2. the file on main is byte for byte the file at that PR's final head commit (what was
+2. that PR is a request PR and nothing else: it changed no policy, schema, code, workflow or
+   other file, so the request is not judged by rules it changed itself;
+3. the file on main is byte for byte the file at that PR's final head commit (what was
    reviewed);
-3. the requester is the PR's author;
-4. the request passes the schema and policy checks with main's policies, and its approvals,
+4. the requester is the PR's author;
+5. the request passes the schema and policy checks with main's policies, and its approvals,
    recounted now on the PR's final head commit with team memberships as they are now, meet
    every stage (or it is auto-approved).
 
@@ -22,11 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from jit.adapters.git import Git
+from jit.errors import JitError, OperationalError
 from jit.findings import Finding
 from jit.model import Context, Decision, Policies, Request, Resource
 from jit.policy import evaluate
 from jit.policy_members import same_login, team_names
-from jit.ports import GitHubPort, PullInfo
+from jit.ports import GitHubPort, PullFile, PullInfo
+from jit.prfiles import classify
+
+#: How many of a PR's foreign files a denial names.
+_NAMED = 5
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,9 @@ def verify(
 
     if pr is None:
         return deny(why or "No merged pull request brought in this file.")
+    mixed = _foreign_files(github, pr)
+    if mixed:
+        return deny(mixed)
     errors = [f.message for f in findings if f.is_error]
     if request is None or errors:
         return deny(*(errors or ["The request file does not parse; fix it in a new request."]))
@@ -139,6 +149,44 @@ def verify(
         starts_at=starts_at,
         expires_at=expires_at,
     )
+
+
+def _foreign_files(github: GitHubPort, pr: PullInfo) -> str | None:
+    """Why ``pr`` is not a request PR of its own, or None. An admin can merge a request
+    together with the policies (or code) that judge it; the request is then denied."""
+    try:
+        files = github.pull_files(pr.number)
+    except OperationalError:
+        raise
+    except JitError as exc:  # too many files for GitHub to list
+        return f"{exc} A request must be merged in a pull request of its own; open a new request."
+    flagged = {f.file for f in classify(files, ()).findings}
+    foreign = [
+        _label(f)
+        for f in sorted(files, key=lambda f: f.filename)
+        if f.filename in flagged or f.previous_filename in flagged
+    ]
+    if not foreign:
+        return None
+    named = ", ".join(foreign[:_NAMED])
+    if len(foreign) > _NAMED:
+        named += f" and {len(foreign) - _NAMED} more file(s)"
+    return (
+        f"The pull request that merged this request (#{pr.number}) also changed {named}; a "
+        "request must be merged in a pull request of its own, so that it is judged by policies "
+        "and code it cannot change. Open a new request."
+    )
+
+
+def _label(f: PullFile) -> str:
+    if f.status == "renamed" and f.previous_filename:
+        return f"{_printable(f.previous_filename)} (renamed to {_printable(f.filename)})"
+    return _printable(f.filename)
+
+
+def _printable(path: str) -> str:
+    """A file name from the PR on one line: control characters spelled out (``\\n``)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 def _context(
