@@ -28,6 +28,7 @@ class PullInfo:
     draft: bool = False
     from_fork: bool = False
     html_url: str = ""
+    merged_at: datetime | None = None  # timezone-aware; None while not merged (or unknown)
 
 
 @dataclass(frozen=True)
@@ -57,20 +58,24 @@ class GitHubPort(Protocol):
     def active_team_members(self, team: str, logins: Sequence[str]) -> frozenset[str]:
         """Of ``logins``, those who are *active* members of ``org/slug``."""
         ...
+
     def file_at(self, path: str, ref: str) -> FileAtRef: ...
     def pulls_for_commit(self, sha: str) -> Sequence[PullInfo]: ...
     def open_pull_for_head(self, sha: str) -> PullInfo | None:
         """The open pull request whose head commit is ``sha``, from forks too (where
         ``pulls_for_commit`` finds nothing: the commit is not in the base repository)."""
         ...
+
     def upsert_comment(self, number: int, marker: str, body: str) -> None:
         """Edit the one comment carrying ``marker`` (a hidden HTML comment), or create it."""
         ...
+
     def comment(self, number: int, body: str) -> None: ...
     def set_status(self, sha: str, state: str, description: str, context: str) -> None: ...
     def request_reviewers(self, number: int, users: Sequence[str], teams: Sequence[str]) -> None:
         """Request reviews; users and team slugs already requested are skipped."""
         ...
+
     def ssh_keys(self, login: str) -> Sequence[str]: ...
 
 
@@ -116,5 +121,6 @@ class GrantBackend(Protocol):
     def find(self, order: GrantOrder) -> Issued | None:
         """Recover the handle of an earlier issue (after a crash) by deterministic name/metadata."""
         ...
+
     def revoke(self, kind: GrantKind, handle: Mapping[str, str]) -> RevokeOutcome: ...
     def is_live(self, kind: GrantKind, handle: Mapping[str, str]) -> bool: ...

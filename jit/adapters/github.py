@@ -123,6 +123,7 @@ class GitHubClient:
             draft=bool(pr.draft),
             from_fork=head_repo is None or head_repo.full_name.lower() != self.repository.lower(),
             html_url=pr.html_url,
+            merged_at=pr.merged_at,
         )
 
     def pull_files(self, number: int) -> Sequence[PullFile]:

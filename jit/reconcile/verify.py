@@ -12,7 +12,8 @@ and git, that:
 4. the requester is the PR's author;
 5. the request passes the schema and policy checks with main's policies, and its approvals,
    recounted now on the PR's final head commit with team memberships as they are now, meet
-   every stage (or it is auto-approved).
+   every stage (or it is auto-approved). Only reviews submitted by the merge count: an
+   approval given after it approved nothing that was merged.
 
 Anything else is a denial with reasons: whole sentences, fit for the PR comment.
 """
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from jit.adapters.git import Git
 from jit.errors import JitError, OperationalError
 from jit.findings import Finding
-from jit.model import Context, Decision, Policies, Request, Resource
+from jit.model import Context, Decision, Policies, Request, Resource, Review
 from jit.policy import evaluate
 from jit.policy_members import same_login, team_names
 from jit.ports import GitHubPort, PullFile, PullInfo
@@ -196,7 +197,7 @@ def _context(
     pr: PullInfo,
     now: datetime,
 ) -> Context:
-    reviews = tuple(github.reviews(pr.number))
+    reviews = tuple(r for r in github.reviews(pr.number) if _by_merge(r, pr.merged_at))
     logins = sorted({r.login for r in reviews} | {request.requester, pr.author})
     teams = {
         team: github.active_team_members(team, logins)
@@ -209,6 +210,13 @@ def _context(
         reviews=reviews,
         teams=teams,
     )
+
+
+def _by_merge(review: Review, merged_at: datetime | None) -> bool:
+    """Whether ``review`` was submitted by the merge; without a time it cannot be shown to be."""
+    if merged_at is None:
+        return True
+    return review.submitted_at is not None and review.submitted_at <= merged_at
 
 
 def _reasons(decision: Decision) -> list[str]:

@@ -142,3 +142,22 @@ def test_github_budget_per_grant_counts_the_pr_file_list(world: World) -> None:
     cached = world.github.count("GET", "/users/*/keys") + world.github.count("GET", "/orgs/*")
     cached += world.github.count("GET", "/organizations/*")
     assert len(world.github.calls) == 6 * len(prs) + cached
+
+
+def test_an_approval_submitted_after_the_merge_does_not_count(world: World) -> None:
+    pr = world.request("alice", "db", "db-read", approver=None)
+    world.github.add_review(pr, "carol")  # on the head commit, but after the merge
+    result = world.run()
+    assert result.code == 1 and "1 denied" in result.out
+    assert world.records() == {} and world.live_leases() == []
+    (entry,) = [e for e in world.audit() if e["type"] == "denied"]
+    assert "merged without the approvals policy requires" in str(entry["reasons"])
+
+
+def test_a_review_after_the_merge_does_not_undo_an_approval_before_it(world: World) -> None:
+    pr = world.request("alice", "db", "db-read")  # carol approved, then it was merged
+    world.github.add_review(pr, "carol", "CHANGES_REQUESTED")
+    result = world.run()
+    assert result.code == 0 and "1 granted" in result.out
+    (record,) = world.records().values()
+    assert record.approvers == ("carol",)
