@@ -48,20 +48,40 @@ def granted(record: GrantRecord) -> str:
     )
 
 
-def revoked(record: GrantRecord, reason: str, by: str | None, lag: int) -> str:
+def revoked(
+    record: GrantRecord, reason: str, by: str | None, lag: int, role: str | None = None
+) -> str:
+    """``role``: whether ``by`` was the ``requester``, a ``revoker`` or ``neither`` (None: unknown)."""
+    withdrawer = f" by {esc(by)}{_ROLES.get(role or '', '')}" if by else ""
     why = {
         "expired": "it expired",
-        "withdrawn": f"the request was withdrawn{f' by {esc(by)}' if by else ''}",
+        "withdrawn": f"the request was withdrawn{withdrawer}",
         "out-of-band": "it was already gone (removed outside jit)",
     }.get(reason, esc(reason))
     late = f" ({format_duration(lag)} after its end)" if lag > 0 else ""
+    warning = (
+        "\n**Neither you nor a revoker withdrew this request.** jit revokes every withdrawal "
+        "that reaches `main`, because ending access is always safe, but this one was merged "
+        "past the validator, which allows only the requester or a revoker to delete a request. "
+        "Ask the repository's admins who merged it, and open a new request if you still need "
+        "access.\n"
+        if reason == "withdrawn" and by and role == "neither"
+        else ""
+    )
     return (
         f"{marker('revoked', record.grant_id)}\n"
         f"### jit: access revoked\n\n"
         f"Grant {code(record.grant_id)} ({code(record.resource)} for {esc(record.requester)}) "
         f"was revoked because {why}{late}, and checked gone. The request file was retired "
-        "from `requests/`; git history keeps it.\n"
+        f"from `requests/`; git history keeps it.\n{warning}"
     )
+
+
+_ROLES = {
+    "requester": " (the requester)",
+    "revoker": " (a revoker of this resource)",
+    "neither": ", who is neither the requester nor a revoker of this resource",
+}
 
 
 def reminder(record: GrantRecord, minutes_left: int) -> str:

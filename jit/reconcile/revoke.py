@@ -8,15 +8,22 @@ token created with it: Vault revokes those with the token, so jit need not track
 A revocation that fails leaves the record ``revoke-pending``; it is retried every run and never
 dropped while the credential may be live. A credential someone already removed is recorded as
 ``revoked`` with reason ``out-of-band``, not as an error.
+
+Withdrawing is always safe, so a merged deletion is revoked whoever merged it; but the
+requester is told on their PR whether the withdrawer was themselves, a revoker, or neither (a
+deletion the validator refused, merged past branch protection).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from jit.audit import entries
 from jit.audit.entries import RevokeReason
 from jit.errors import JitError, OperationalError
+from jit.policy_members import same_login
+from jit.prfiles import is_member
 from jit.reconcile import comments
 from jit.reconcile.changes import Change, Guard
 from jit.reconcile.context import TTL_KINDS, RunContext
@@ -24,6 +31,13 @@ from jit.reconcile.plan import Revocation, lag_seconds
 from jit.reconcile.state import GrantRecord
 
 LIVE = frozenset({"active", "revoke-pending"})
+
+Role = Literal["requester", "revoker", "neither"]
+_ROLE_NOTE: dict[Role, str] = {
+    "requester": "the requester",
+    "revoker": "a revoker",
+    "neither": "neither the requester nor a revoker",
+}
 
 
 def revoke(ctx: RunContext, item: Revocation) -> Change:
@@ -42,9 +56,11 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
         return _failed(ctx, item, by, commit, str(exc))
     reason, lag = _classify(record, item.reason, outcome == "already-gone", now)
     late = f", lag {lag}s" if item.reason == "expired" else ""
+    role = _role(ctx, record, by) if reason == "withdrawn" else None
+    who = (f" by {by}" if by else "") + (f" ({_ROLE_NOTE[role]})" if role else "")
     return Change(
         action="revoke",
-        summary=f"revoked {record.grant_id} ({reason}{late}" + (f" by {by}" if by else "") + ")",
+        summary=f"revoked {record.grant_id} ({reason}{late}{who})",
         guard=Guard(record.grant_id, LIVE),
         audit=(
             entries.revoked(
@@ -59,11 +75,11 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
         comment=(
             record.pr,
             comments.marker("revoked", record.grant_id),
-            comments.revoked(record, reason, by, lag),
+            comments.revoked(record, reason, by, lag, role),
         ),
         report=(
             "revoked",
-            f"{record.grant_id}: {record.resource} for {record.requester}: {reason}{late}",
+            f"{record.grant_id}: {record.resource} for {record.requester}: {reason}{late}{who}",
         ),
         lag=lag if item.reason == "expired" else None,
     )
@@ -126,6 +142,27 @@ def _withdrawer(ctx: RunContext, record: GrantRecord) -> tuple[str | None, str |
         ctx.report.notes.append(f"{record.grant_id}: could not tell who withdrew it: {exc}")
         return None, None
     return (pulls[0].author if len(pulls) == 1 else None), commit
+
+
+def _role(ctx: RunContext, record: GrantRecord, by: str | None) -> Role | None:
+    """Whether ``by`` is the requester, a revoker (the resource's or settings'), or neither, by
+    main's policies and current team memberships; None when unknown. Never holds up revoking."""
+    if by is None:
+        return None
+    if same_login(by, record.requester):
+        return "requester"
+    resource = ctx.resource(record)
+    revokers = tuple(dict.fromkeys((resource.revokers if resource else ()) + ctx.settings.revokers))
+    try:
+        teams = {
+            p.name: ctx.github.active_team_members(p.name, [by]) for p in revokers if p.is_team
+        }
+    except JitError as exc:
+        ctx.report.notes.append(
+            f"{record.grant_id}: could not tell whether {by} is a revoker: {exc}"
+        )
+        return None
+    return "revoker" if is_member(by, revokers, teams) else "neither"
 
 
 def remind(ctx: RunContext, record: GrantRecord) -> Change:

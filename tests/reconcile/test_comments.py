@@ -51,3 +51,11 @@ def test_hostile_text_renders_as_plain_text() -> None:
     assert comments.marker("denied", "requests/a--b-->") == "<!-- jit:denied:requests/a-b-> -->"
     hostile = make("g-1", requester="<b>x</b>")
     assert "<b>" not in comments.reminder(hostile, 5)
+
+
+def test_a_withdrawal_by_neither_the_requester_nor_a_revoker_is_explained() -> None:
+    golden(
+        "revoked-withdrawn-neither", comments.revoked(RECORD, "withdrawn", "mallory", 0, "neither")
+    )
+    body = comments.revoked(RECORD, "withdrawn", "@evil", 0, "revoker")
+    assert "@evil" not in body and "(a revoker of this resource)" in body
