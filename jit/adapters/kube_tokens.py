@@ -2,7 +2,8 @@
 service-account token from Vault's Kubernetes secrets engine.
 
 ``token_from_vault`` takes a plain function supplied by the Vault adapter, so this module does not
-import hvac. Neither function ever puts a token in a message.
+import hvac. Neither function ever puts a token in a message. A token from Vault is handed to
+``mask`` (``::add-mask::`` in Actions) as soon as it arrives, before it is cached or sent.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from jit.model import KubernetesCluster
 #: ``write(path, body) -> response``: a Vault write (POST) returning the response envelope
 #: (``{"lease_duration": ..., "data": {...}}``) or just its ``data``.
 VaultWrite = Callable[[str, Mapping[str, object]], Mapping[str, Any]]
+#: Hides a secret from the job log (``::add-mask::``); a no-op outside Actions.
+Mask = Callable[[str], None]
 
 #: Requested TTL of the Vault-issued token; a run needs minutes, not hours.
 VAULT_TOKEN_TTL = "15m"  # noqa: S105 - a duration, not a secret
@@ -49,9 +52,10 @@ def token_from_vault(
     *,
     ttl: str = VAULT_TOKEN_TTL,
     clock: Callable[[], float] = time.monotonic,
+    mask: Mask | None = None,
 ) -> TokenSource:
     """A token source that asks Vault (``<mount>/creds/<role>`` in ``cluster.vault_credentials``)
-    for a service-account token and reuses it for 80% of its lease."""
+    for a service-account token, masks it, and reuses it for 80% of its lease."""
     cache: dict[str, tuple[str, float]] = {}
 
     def token_for(cluster: KubernetesCluster) -> str:
@@ -78,6 +82,8 @@ def token_from_vault(
                 "engine creds path such as kubernetes/creds/jit-granter.",
                 retryable=False,
             )
+        if mask is not None:
+            mask(token)
         lease = response.get("lease_duration")
         lifetime = (
             float(lease) * 0.8
@@ -90,10 +96,10 @@ def token_from_vault(
     return token_for
 
 
-def token_provider(write: VaultWrite | None = None) -> TokenSource:
-    """Per cluster: Vault when ``vault_credentials`` is set and a Vault ``write`` is available,
-    otherwise ``token_env``."""
-    from_vault = token_from_vault(write) if write is not None else None
+def token_provider(write: VaultWrite | None = None, *, mask: Mask | None = None) -> TokenSource:
+    """Per cluster: Vault when ``vault_credentials`` is set and a Vault ``write`` is available
+    (each token it issues passed to ``mask`` first), otherwise ``token_env``."""
+    from_vault = token_from_vault(write, mask=mask) if write is not None else None
 
     def token_for(cluster: KubernetesCluster) -> str:
         if cluster.vault_credentials and from_vault is not None:

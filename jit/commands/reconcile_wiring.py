@@ -119,7 +119,9 @@ class _Backends:
                 if self.env.get("VAULT_ADDR") or self.settings.vault.address:
                     write = self._vault_write
                 self._kube = KubeBackend(
-                    self.settings.kubernetes, token_provider(write), sleep=self.seams.sleep
+                    self.settings.kubernetes,
+                    token_provider(write, mask=self.mask),
+                    sleep=self.seams.sleep,
                 )
             return self._kube
         if self._vault is None:
