@@ -8,6 +8,7 @@ import io
 import hvac
 
 from jit.commands import reconcile as command
+from jit.commands.reconcile_wiring import Seams
 from tests.kube import admin as kube_admin
 from tests.reconcile.world import KUBE_TOKEN, KUBE_TOKEN_ENV, SETTINGS, World
 
@@ -41,7 +42,7 @@ def test_the_vault_issued_kubernetes_token_is_masked_before_any_use(world: World
     world.monkeypatch.delenv(KUBE_TOKEN_ENV)
     world.request("bob", "k8s", "orders-debug")
     out = Log(world)
-    seams = command.Seams(
+    seams = Seams(
         env=world.env(GITHUB_ACTIONS="true"),
         clock=world.clock.now,
         out=out,

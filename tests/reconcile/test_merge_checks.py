@@ -30,7 +30,9 @@ def test_a_request_merged_with_a_policy_change_is_denied_once(world: World) -> N
     assert result.code == 1 and "1 denied" in result.out, result.out
     assert world.records() == {} and world.live_leases() == [] and world.live_tokens() == []
     (entry,) = [e for e in world.audit() if e["type"] == "denied"]
-    (reason,) = entry["reasons"]  # type: ignore[misc]
+    reasons = entry["reasons"]
+    assert isinstance(reasons, list)
+    (reason,) = reasons
     assert reason == (
         f"The pull request that merged this request (#{pr.number}) also changed "
         "policies/resources.yaml; a request must be merged in a pull request of its own, so "
@@ -45,22 +47,24 @@ def test_a_request_merged_with_a_policy_change_is_denied_once(world: World) -> N
 
 
 def test_every_foreign_file_is_named_and_hostile_names_stay_on_one_line(world: World) -> None:
-    path = "requests/alice/db.yaml"
+    path, text = "requests/alice/db.yaml", world.request_text("alice", "db-read", "2h")
     pr = world.github.add_pull(
         "alice",
         {
-            path: world.request_text("alice", "db-read", "2h"),
+            path: text,
             ".github/workflows/x.yml": "on: push\n",
             "jit/policy.py": "ALLOW = True\n",
             "schemas/a\n::warning::b.json": "{}\n",
         },
     )
     world.github.add_review(pr, "carol")
-    world.merge(pr, {path: world.github.tree(pr.head_sha)[path].decode()})
+    world.merge(pr, {path: text})
     result = world.run()
     assert result.code == 1
     (entry,) = [e for e in world.audit() if e["type"] == "denied"]
-    (reason,) = entry["reasons"]  # type: ignore[misc]
+    reasons = entry["reasons"]
+    assert isinstance(reasons, list)
+    (reason,) = reasons
     assert (
         "also changed .github/workflows/x.yml, jit/policy.py, schemas/a\\n::warning::b.json;"
         in (str(reason))
