@@ -7,7 +7,8 @@ The rules (issue 2, "Approval counting"), applied in this order:
   ``id``; a review without ``submitted_at`` sorts first.
 - Only an APPROVED review whose ``commit_id`` is ``Context.head_sha`` counts; with no head
   commit (offline), no approval counts.
-- The requester, the PR author and bots never count.
+- The requester, the PR author, bots and anyone who authored or committed a commit of the
+  PR (``Context.pushers``) never count: who changed the request cannot also approve it.
 - A team approver must be an active member per ``Context.teams``. A team missing there is
   unknown: approvals through it do not count, and a stage it leaves unmet is ``undecided``.
 - A stage counts distinct people, and a person satisfies at most one stage; people are
@@ -63,6 +64,11 @@ def _disqualified(review: Review, request: Request, ctx: Context) -> str | None:
         return f"{who} is the requester; a requester's own approval never counts"
     if same_login(who, ctx.pr_author):
         return f"{who} opened the pull request; the pull request author's approval never counts"
+    if who.lower() in ctx.pushers:
+        return (
+            f"{who} pushed a commit to this pull request, so their approval does not count; "
+            "ask someone who did not change it"
+        )
     if ctx.head_sha is None:
         return (
             f"{who}'s approval cannot be tied to the commit being judged (none is known), "

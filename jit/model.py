@@ -258,6 +258,10 @@ class Context:
     teams: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: When the access would start; None means ``now`` (or ``not_before`` if later).
     start: datetime | None = None
+    #: Lower-cased logins of the authors and committers of the PR's commits (GitHub's
+    #: ``web-flow`` committer left out). Their approvals never count: who changed the
+    #: request cannot also approve it.
+    pushers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

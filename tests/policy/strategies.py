@@ -111,6 +111,7 @@ def context(
     teams: Mapping[str, Iterable[str]] | None = None,
     now: datetime = T0,
     start: datetime | None = None,
+    pushers: Iterable[str] = (),
 ) -> Context:
     known = {"acme/eng": ("alice",), "acme/dba": ("bob", "erin")} if teams is None else teams
     return Context(
@@ -120,6 +121,7 @@ def context(
         reviews=tuple(reviews),
         teams={name: frozenset(members) for name, members in known.items()},
         start=start,
+        pushers=frozenset(login.lower() for login in pushers),
     )
 
 
@@ -224,4 +226,5 @@ def contexts(
         ),
         teams=team_map,
         start=draw(st.none() | any_moments),
+        pushers=draw(st.frozensets(logins.map(str.lower), max_size=3)),
     )

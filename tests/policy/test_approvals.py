@@ -106,6 +106,22 @@ def test_each_reason_an_approval_does_not_count() -> None:
     assert "zoe" in reasons(result[1])  # approvers of no stage show on every stage
 
 
+def test_an_approval_by_someone_who_pushed_to_the_pr_does_not_count() -> None:
+    result = stages(review("Bob"), review("erin", minute=1), pushers=["bob"])
+    assert result[0].approved_by == ("erin",)
+    assert reasons(result[0])["Bob"] == (
+        "Bob pushed a commit to this pull request, so their approval does not count; ask "
+        "someone who did not change it"
+    )
+    alone = stages(review("bob"), pushers=["bob"])
+    assert not alone[0].met and "pushed a commit" in reasons(alone[0])["bob"]
+
+
+def test_a_pusher_who_requested_changes_is_told_about_that_first() -> None:
+    result = stages(review("bob", "CHANGES_REQUESTED"), pushers=["bob"])
+    assert reasons(result[0])["bob"].startswith("bob requested changes")
+
+
 def test_without_a_head_commit_no_approval_counts() -> None:
     result = stages(review("bob"), head=None)
     assert result[0].approved_by == ()

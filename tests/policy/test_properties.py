@@ -138,6 +138,25 @@ def test_the_pull_request_authors_approval_never_counts(
 
 
 @PROFILE
+@given(requests(), resources(), contexts(), logins, st.booleans())
+def test_a_pushers_approval_never_counts(
+    request: Request, res: Resource, ctx: Context, login: str, upper: bool
+) -> None:
+    """Whoever pushed a commit to the PR never counts, in any case, and marking someone a
+    pusher counts exactly as if their reviews were not there."""
+    assert not set(counted(count_stages(res, request, ctx))) & ctx.pushers
+    ctx = plus(ctx, later_review(login.upper() if upper else login, "APPROVED", ctx.head_sha))
+    pushed = replace(ctx, pushers=ctx.pushers | {login.lower()})
+    after = count_stages(res, request, pushed)
+    assert login.lower() not in counted(after)
+    gone = tuple(r for r in ctx.reviews if r.login.lower() != login.lower())
+    without = replace(pushed, reviews=gone)
+    assert [s.approved_by for s in after] == [
+        s.approved_by for s in count_stages(res, request, without)
+    ]
+
+
+@PROFILE
 @given(requests(), resources(), contexts())
 def test_a_stale_approval_never_counts(request: Request, res: Resource, ctx: Context) -> None:
     stages = count_stages(res, request, ctx)
