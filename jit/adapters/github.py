@@ -1,8 +1,8 @@
 """``GitHubPort`` over PyGithub: bounded retries, a bounded number of calls, clear errors.
 
 API calls per ``jit pr`` run (per_page=100, objects are lazy so nothing is fetched twice):
-``pull`` 1, ``pull_files`` 1 per 100 files, ``reviews`` 1 per 100 reviews, ``file_at`` 1 per
-file, ``active_team_members`` 1 per team + 1 per (team, login) (cached per client),
+``pull`` 1, ``pull_files`` 1 per 100 files, ``reviews`` 1 per 100 reviews, ``pull_pushers`` 1
+per 100 commits (at most 3), ``file_at`` 1 per file, ``active_team_members`` 1 per team + 1 per (team, login) (cached per client),
 ``upsert_comment`` 1 per 100 comments + 1 write (none if unchanged), ``set_status`` 1,
 ``request_reviewers`` 1 write (plus 1 read when ``pull`` was not called first).
 """
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 DEFAULT_API_URL = "https://api.github.com"
 STATUS_STATES = frozenset({"error", "failure", "pending", "success"})
 MAX_PR_FILES = 3000  # GitHub lists no more than this many files of a PR
+MAX_PR_COMMITS = 250  # nor more than this many commits
+_NOT_PUSHERS = frozenset({"web-flow"})  # GitHub's committer of commits made on github.com
 _REVIEW_STATES = frozenset(get_args(ReviewState))
 
 
@@ -159,6 +161,17 @@ class GitHubClient:
                     )
                 )
         return found
+
+    def pull_pushers(self, number: int) -> frozenset[str]:
+        with calling(f"Listing the commits of pull request #{number}"):
+            commits = list(self._repo.get_pull(number).get_commits())
+            people = {p.login.lower() for c in commits for p in (c.author, c.committer) if p}
+        if len(commits) >= MAX_PR_COMMITS:
+            raise JitError(
+                f"Pull request #{number} has {MAX_PR_COMMITS} or more commits, more than GitHub "
+                "lists, so jit cannot tell who changed it. Open a new pull request."
+            )
+        return frozenset(people - _NOT_PUSHERS)
 
     def active_team_members(self, team: str, logins: Sequence[str]) -> frozenset[str]:
         return self._members.active(team, logins)

@@ -120,11 +120,25 @@ class FakeGitHub(GitHubStore):
         self.pulls[number] = pr
         return pr
 
-    def push(self, pr: PullRef, files: Mapping[str, FileChange], message: str = "Update") -> str:
-        """A new head commit on the PR; with ``dismiss_stale_reviews`` approvals are dismissed."""
+    def push(
+        self,
+        pr: PullRef,
+        files: Mapping[str, FileChange],
+        message: str = "Update",
+        *,
+        by: str | None = None,
+        committer: str | None = None,
+    ) -> str:
+        """A new head commit on the PR, authored ``by`` someone (default: the PR's author) and
+        committed by ``committer`` (default: the author; ``web-flow`` for a web edit); with
+        ``dismiss_stale_reviews`` approvals are dismissed."""
         rec = self.pull(pr)
+        author = by or rec.author
+        self.user(author)
+        if committer is not None:
+            self.user(committer)
         tree = apply_changes(self.commits[rec.head_sha].tree, dict(files))
-        rec.head_sha = self._commit(tree, [rec.head_sha], message, rec.author)
+        rec.head_sha = self._commit(tree, [rec.head_sha], message, author, committer)
         rec.updated_at = self.now
         if self.dismiss_stale_reviews:
             for review in rec.reviews:

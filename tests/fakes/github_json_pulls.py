@@ -190,13 +190,20 @@ def status(u: Urls, full_name: str, rec: Status, creator: User) -> Json:
     }
 
 
-def commit(u: Urls, full_name: str, rec: Commit, author: User, files: list[Json]) -> Json:
+def commit(
+    u: Urls, full_name: str, rec: Commit, people: tuple[User, User], files: list[Json]
+) -> Json:
+    """``people``: the commit's author and committer."""
     api = u.repo(full_name)
-    person = {
-        "name": author.login,
-        "email": f"{author.login}@users.noreply.fake",
-        "date": iso(rec.date),
-    }
+    author, committer = people
+
+    def person(who: User) -> Json:
+        return {
+            "name": who.login,
+            "email": f"{who.login}@users.noreply.fake",
+            "date": iso(rec.date),
+        }
+
     return {
         "url": f"{api}/commits/{rec.sha}",
         "sha": rec.sha,
@@ -205,14 +212,14 @@ def commit(u: Urls, full_name: str, rec: Commit, author: User, files: list[Json]
         "comments_url": f"{api}/commits/{rec.sha}/comments",
         "commit": {
             "url": f"{api}/git/commits/{rec.sha}",
-            "author": person,
-            "committer": person,
+            "author": person(author),
+            "committer": person(committer),
             "message": rec.message,
             "comment_count": 0,
             "tree": {"sha": rec.sha[::-1], "url": f"{api}/git/trees/{rec.sha[::-1]}"},
         },
         "author": user(u, author),
-        "committer": user(u, author),
+        "committer": user(u, committer),
         "parents": [
             {"sha": p, "url": f"{api}/commits/{p}", "html_url": f"{u.web}/{full_name}/commit/{p}"}
             for p in rec.parents

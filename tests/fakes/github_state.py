@@ -101,6 +101,7 @@ class Commit:
     message: str
     author: str
     date: datetime
+    committer: str | None = None  # None: the author committed it
 
 
 @dataclass

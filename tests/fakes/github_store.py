@@ -115,10 +115,17 @@ class GitHubStore(FakeHttp):
         token = self.tokens[value] = Token(value, login, org_scope, read_only)
         return token
 
-    def _commit(self, tree: Tree, parents: list[str], message: str, author: str) -> str:
+    def _commit(
+        self,
+        tree: Tree,
+        parents: list[str],
+        message: str,
+        author: str,
+        committer: str | None = None,
+    ) -> str:
         seed = f"commit {self.next_id()} {message}".encode()
         sha = hashlib.sha1(seed, usedforsecurity=False).hexdigest()
-        self.commits[sha] = Commit(sha, tree, parents, message, author, self.tick())
+        self.commits[sha] = Commit(sha, tree, parents, message, author, self.tick(), committer)
         return sha
 
     @property
@@ -222,4 +229,5 @@ class GitHubStore(FakeHttp):
             changed = self.diff(rec.parents[0], sha) if rec.parents else diff_trees({}, rec.tree)
             full = self.repo.full_name
             rows = [jp.diff_entry(self.urls, full, sha, r) for r in changed]
-        return jp.commit(self.urls, self.repo.full_name, rec, self.user(rec.author), rows)
+        people = (self.user(rec.author), self.user(rec.committer or rec.author))
+        return jp.commit(self.urls, self.repo.full_name, rec, people, rows)

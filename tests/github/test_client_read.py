@@ -77,6 +77,35 @@ def test_reviews_keep_upper_case_state_commit_and_bot_flag(
     assert [r.id for r in got] == sorted(r.id for r in got)
 
 
+def test_pull_pushers_are_every_commits_author_and_committer_but_web_flow(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    pr = fake_github.add_pull("Alice", {"a": "b"})
+    fake_github.push(pr, {"a": "c"}, by="Dave")
+    fake_github.push(pr, {"a": "d"}, committer="web-flow")  # edited on github.com
+    fake_github.push(pr, {"a": "e"}, by="alice", committer="Erin")
+    assert client.pull_pushers(pr.number) == {"alice", "dave", "erin"}
+    assert fake_github.count("GET", "/repos/acme/access/pulls/1/commits") == 1
+
+
+def test_pull_pushers_page_and_refuse_more_commits_than_github_lists(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    pr = fake_github.add_pull("alice", {"a": "0"})
+    for i in range(1, 249):
+        fake_github.push(pr, {"a": str(i)}, by="bob" if i == 200 else None)
+    assert client.pull_pushers(pr.number) == {"alice", "bob"}  # 249 commits, 3 pages
+    assert fake_github.count("GET", "/repos/acme/access/pulls/1/commits") == 3
+    fake_github.push(pr, {"a": "last"})
+    with pytest.raises(JitError, match="250 or more commits"):
+        client.pull_pushers(pr.number)
+
+
+def test_pull_pushers_of_a_missing_pr_is_an_operational_error(client: GitHubClient) -> None:
+    with pytest.raises(OperationalError, match="Listing the commits of pull request #9"):
+        client.pull_pushers(9)
+
+
 def test_only_active_members_count_and_lookups_are_cached(
     fake_github: FakeGitHub, client: GitHubClient
 ) -> None:

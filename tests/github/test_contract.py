@@ -65,6 +65,8 @@ def scenario(fake: FakeGitHub, port: GitHubPort) -> None:
     port.pull(pr.number)
     port.pull_files(pr.number)
     port.reviews(pr.number)
+    fake.push(pr, {"requests/alice/db.yaml": "resource: db\nduration: 2h\n"}, by="dave")
+    port.pull_pushers(pr.number)
     port.active_team_members("acme/dba", ["carol", "dave", "zed"])
     for path in ("requests/alice/db.yaml", "link.yaml", "dangling", "vendor/lib", "requests", "x"):
         port.file_at(path, pr.head_sha)
@@ -93,6 +95,7 @@ def test_every_adapter_response_matches_the_spec(
         "GET /repos/{owner}/{repo}/pulls/{pull_number} 200",
         "GET /repos/{owner}/{repo}/pulls/{pull_number}/files 200",
         "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews 200",
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits 200",
         "GET /orgs/{org}/teams/{team_slug} 200",
         "GET /teams/{team_id}/memberships/{username} 200",
         "GET /repos/{owner}/{repo}/contents/{path} 200",
