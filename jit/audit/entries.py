@@ -26,6 +26,9 @@ from typing import Literal
 from jit.audit.canon import RESERVED, format_ts
 
 RevokeReason = Literal["expired", "withdrawn", "out-of-band"]
+#: Who withdrew a grant, judged by main's policies and team memberships when it was revoked.
+ByRole = Literal["requester", "revoker", "neither"]
+BY_ROLES: frozenset[str] = frozenset({"requester", "revoker", "neither"})
 DeliveryMethod = Literal["age-ssh", "wrapping-token", "refused", "none"]
 Payload = dict[str, object]
 
@@ -59,7 +62,7 @@ REQUIRED: dict[str, frozenset[str]] = {
 OPTIONAL: dict[str, frozenset[str]] = {
     "delivery": frozenset({"recipients_fingerprints"}),
     "grant-failed": frozenset({"grant_id"}),
-    "revoked": frozenset({"by"}),
+    "revoked": frozenset({"by", "by_role"}),
     "drift": frozenset({"grant_id"}),
 }
 ENTRY_TYPES = frozenset(REQUIRED)
@@ -99,6 +102,19 @@ def check_payload(payload: Mapping[str, object]) -> None:
     unknown = payload.keys() - REQUIRED[kind] - OPTIONAL.get(kind, frozenset()) - {"type"}
     if unknown:
         raise ValueError(f"audit {kind!r} payload has unknown members {sorted(unknown)}")
+    if "by_role" in payload:
+        _check_by_role(payload)
+
+
+def _check_by_role(payload: Mapping[str, object]) -> None:
+    role = payload["by_role"]
+    if role not in BY_ROLES:
+        raise ValueError(
+            f"audit 'revoked' payload: by_role {role!r} is not one of {sorted(BY_ROLES)}; "
+            "leave it out when the role is unknown"
+        )
+    if not isinstance(payload.get("by"), str):
+        raise ValueError("audit 'revoked' payload: by_role needs by, the login it describes")
 
 
 def _check_value(value: object, where: str) -> None:
@@ -236,6 +252,7 @@ def revoked(
     revoked_at: datetime,
     lag_seconds: int,
     by: str | None = None,
+    by_role: ByRole | None = None,
 ) -> Payload:
     return _without_none(
         {
@@ -243,10 +260,11 @@ def revoked(
             "grant_id": grant_id,
             "reason": reason,
             "by": by,
+            "by_role": by_role,
             "revoked_at": format_ts(revoked_at),
             "lag_seconds": lag_seconds,
         },
-        ["by"],
+        ["by", "by_role"],
     )
 
 

@@ -16,13 +16,20 @@ from jit.audit.report import Row
 
 FIELDS = (
     "grant_id", "request_id", "requester", "resource", "kind", "granted_at", "expires_at",
-    "revoked_at", "revoke_reason", "revoked_by", "lag_seconds", "approvers", "auto_approved",
-    "pr", "merge_commit", "handle_type", "status",
+    "revoked_at", "revoke_reason", "revoked_by", "revoked_by_role", "lag_seconds", "approvers",
+    "auto_approved", "pr", "merge_commit", "handle_type", "status",
 )  # fmt: skip
 _MD_HEADER = (
     "Grant", "Requester", "Resource", "Kind", "Granted", "Expires", "Revoked", "How",
     "Approved by", "PR", "Merge commit", "Handle", "Status",
 )  # fmt: skip
+
+#: How the "How" column names the withdrawer's role ("withdrawn by @dave (revoker)").
+_MD_ROLE = {
+    "requester": "requester",
+    "revoker": "revoker",
+    "neither": "neither requester nor revoker",
+}
 
 
 def as_record(row: Row) -> dict[str, object]:
@@ -38,6 +45,7 @@ def as_record(row: Row) -> dict[str, object]:
         "revoked_at": None if row.revoked_at is None else format_ts(row.revoked_at),
         "revoke_reason": row.revoke_reason,
         "revoked_by": row.revoked_by,
+        "revoked_by_role": row.revoked_by_role,
         "lag_seconds": row.lag_seconds,
         "approvers": list(row.approvers),
         "auto_approved": row.auto_approved,
@@ -86,10 +94,13 @@ def _markdown(rows: Sequence[Row]) -> str:
 
 def _md_cells(row: Row) -> tuple[str, ...]:
     how = row.revoke_reason or ""
+    notes = [_MD_ROLE[row.revoked_by_role]] if row.revoked_by and row.revoked_by_role else []
     if row.revoked_by:
         how += f" by @{row.revoked_by}"
     if row.lag_seconds:
-        how += f" (lag {row.lag_seconds}s)"
+        notes.append(f"lag {row.lag_seconds}s")
+    if notes:
+        how += f" ({', '.join(notes)})"
     approved = ", ".join(f"@{a}" for a in row.approvers) or (
         "auto-approved" if row.auto_approved else "**none recorded**"
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from jit.audit.canon import parse_ts
+from jit.audit.entries import BY_ROLES
 
 #: The entry types a report reads (the rest are skipped before parsing).
 TYPES = frozenset({"granted", "revoked"})
@@ -37,6 +38,7 @@ class Row:
     revoked_at: datetime | None = None
     revoke_reason: str | None = None  # expired, withdrawn, out-of-band
     revoked_by: str | None = None
+    revoked_by_role: str | None = None  # requester, revoker, neither; None: unknown or older log
     lag_seconds: int | None = None
     status: str = "active"  # active, revoked, overdue
 
@@ -110,11 +112,12 @@ def _row(entry: Mapping[str, object], revoke: Mapping[str, object] | None, now: 
     handle, approvers = entry.get("handle"), entry.get("approvers")
     pr, commit = entry.get("pr"), entry.get("merge_commit")
     expires_at = parse_ts(str(entry.get("expires_at")))
-    revoked_at, reason, by, lag = None, None, None, None
+    revoked_at, reason, by, role, lag = None, None, None, None, None
     status = "active" if expires_at > now else "overdue"
     if revoke is not None:
         revoked_at = parse_ts(str(revoke.get("revoked_at") or revoke.get("ts")))
         reason, by, lag = str(revoke.get("reason", "")), revoke.get("by"), revoke.get("lag_seconds")
+        role = revoke.get("by_role")
         status = "revoked"
     return Row(
         grant_id=str(entry.get("grant_id")),
@@ -132,6 +135,7 @@ def _row(entry: Mapping[str, object], revoke: Mapping[str, object] | None, now: 
         revoked_at=revoked_at,
         revoke_reason=reason,
         revoked_by=by if isinstance(by, str) else None,
+        revoked_by_role=role if isinstance(by, str) and role in BY_ROLES else None,
         lag_seconds=lag if type(lag) is int else None,
         status=status,
     )

@@ -17,10 +17,9 @@ deletion the validator refused, merged past branch protection).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from jit.audit import entries
-from jit.audit.entries import RevokeReason
+from jit.audit.entries import ByRole, RevokeReason
 from jit.errors import JitError, OperationalError
 from jit.policy_members import same_login
 from jit.prfiles import is_member
@@ -32,7 +31,7 @@ from jit.reconcile.state import GrantRecord
 
 LIVE = frozenset({"active", "revoke-pending"})
 
-Role = Literal["requester", "revoker", "neither"]
+Role = ByRole
 _ROLE_NOTE: dict[Role, str] = {
     "requester": "the requester",
     "revoker": "a revoker",
@@ -64,7 +63,12 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
         guard=Guard(record.grant_id, LIVE),
         audit=(
             entries.revoked(
-                grant_id=record.grant_id, reason=reason, revoked_at=now, lag_seconds=lag, by=by
+                grant_id=record.grant_id,
+                reason=reason,
+                revoked_at=now,
+                lag_seconds=lag,
+                by=by,
+                by_role=role,
             ),
         ),
         close=(record.grant_id,),

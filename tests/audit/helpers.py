@@ -69,6 +69,7 @@ def lifecycle(
     hours: int = 2,
     revoke: str | None = "expired",
     by: str | None = None,
+    by_role: E.ByRole | None = None,
     **grant: object,
 ) -> None:
     """requested, issuing, granted, delivery at ``at``; revoked (if ``revoke``) at expiry
@@ -100,7 +101,16 @@ def lifecycle(
         end = at + (timedelta(hours=1) if revoke == "withdrawn" else timedelta(hours=hours))
         when = end + timedelta(minutes=3)
         log.append(
-            [E.revoked(grant_id=grant_id, reason=revoke, revoked_at=when, lag_seconds=180, by=by)],  # type: ignore[arg-type]
+            [
+                E.revoked(
+                    grant_id=grant_id,
+                    reason=revoke,  # type: ignore[arg-type]
+                    revoked_at=when,
+                    lag_seconds=180,
+                    by=by,
+                    by_role=by_role,
+                )
+            ],
             when,
         )
 

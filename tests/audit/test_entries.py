@@ -11,6 +11,10 @@ from tests.audit.helpers import granted
 
 WHEN = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
+WITHDRAWN = E.revoked(
+    grant_id="g", reason="withdrawn", revoked_at=WHEN, lag_seconds=0, by="bob", by_role="revoker"
+)
+
 ALL_TYPES = [
     E.requested(request_id="r", requester="alice", resource="db", pr=1, merge_commit="ab12cd3"),
     E.denied(request_id="r", requester="alice", resource="db", pr=None, reasons=["No."]),
@@ -22,6 +26,12 @@ ALL_TYPES = [
     E.grant_failed(request_id="r", grant_id="g", error="x", retryable=False),
     E.revoked(grant_id="g", reason="withdrawn", revoked_at=WHEN, lag_seconds=0, by="bob"),
     E.revoked(grant_id="g", reason="expired", revoked_at=WHEN, lag_seconds=12),
+    *(
+        E.revoked(
+            grant_id="g", reason="withdrawn", revoked_at=WHEN, lag_seconds=0, by="x", by_role=role
+        )
+        for role in ("requester", "revoker", "neither")
+    ),
     E.revoke_failed(grant_id="g", error="403", attempt=2),
     E.drift(what="binding jit-x exists but is not recorded"),
     E.drift(what="lease gone", grant_id="g"),
@@ -36,6 +46,8 @@ def test_every_constructor_makes_a_payload_the_log_accepts(payload: dict[str, ob
 
 def test_optional_members_are_left_out_when_unknown() -> None:
     assert "by" not in E.revoked(grant_id="g", reason="expired", revoked_at=WHEN, lag_seconds=0)
+    withdrawn = E.revoked(grant_id="g", reason="withdrawn", revoked_at=WHEN, lag_seconds=0, by="x")
+    assert "by_role" not in withdrawn
     assert "grant_id" not in E.drift(what="x")
     assert "recipients_fingerprints" not in E.delivery(grant_id="g", method="none")
 
@@ -98,6 +110,11 @@ def test_handles_and_metadata_are_not_mistaken_for_secrets() -> None:
         ({**E.drift(what="x"), "what": 1.5}, "float is not allowed"),
         ({**E.drift(what="x"), "what": {1: "x"}}, "keys must be strings"),
         ({**E.drift(what="x"), "what": "\udc80"}, "not valid Unicode"),
+        ({**WITHDRAWN, "by_role": "admin"}, "by_role 'admin' is not one of"),
+        ({**WITHDRAWN, "by_role": None}, "by_role None is not one of"),
+        ({**WITHDRAWN, "by_role": "Revoker"}, "by_role 'Revoker' is not one of"),
+        ({**WITHDRAWN, "by_role": "revoker", "by": None}, "by_role needs by"),
+        ({k: v for k, v in WITHDRAWN.items() if k != "by"}, "by_role needs by"),
     ],
 )
 def test_payloads_outside_the_contract_are_refused(

@@ -30,7 +30,7 @@ def repo(tmp_path: Path) -> Path:
     lifecycle(log, "bob-debug-0000bbbb", at=datetime(2026, 10, 31, 22, tzinfo=UTC),
               requester="bob", pr=102, hours=4)  # fmt: skip
     lifecycle(log, "carol-migration-0000cccc", at=T0, requester="carol", revoke="withdrawn",
-              by="carol", pr=103)  # fmt: skip
+              by="carol", by_role="requester", pr=103)  # fmt: skip
     lifecycle(log, "dave-deploy-0000dddd", at=T0 + timedelta(days=1), requester="dave",
               resource="prod-k8s-admin", auto=True, approvers=(), pr=104,
               handle={"binding": "jit-dave-deploy-0000dddd"})  # fmt: skip
@@ -69,10 +69,11 @@ def test_rows_follow_each_grant_to_its_revocation(repo: Path) -> None:
         "dave-deploy-0000dddd", "erin-oncall-0000eeee", "frank-batch-0000ffff",
     }  # fmt: skip
     carol = rows["carol-migration-0000cccc"]
-    assert (carol.status, carol.revoke_reason, carol.revoked_by) == (
+    assert (carol.status, carol.revoke_reason, carol.revoked_by, carol.revoked_by_role) == (
         "revoked",
         "withdrawn",
         "carol",
+        "requester",
     )
     assert carol.revoked_at == T0 + timedelta(hours=1, minutes=3) and carol.lag_seconds == 180
     assert rows["alice-incident-0000aaaa"].approvers == ("bob", "carol")
@@ -184,3 +185,41 @@ def test_select_applies_every_filter_to_built_rows(repo: Path) -> None:
     chosen = select(rows, Filters(resource="prod-k8s-admin", user="Dave"), NOW)
     assert [r.grant_id for r in chosen] == ["dave-deploy-0000dddd"]
     assert select(rows, Filters(user="nobody"), NOW) == []
+
+
+def withdrawn_row(**revoke: object) -> Row:
+    payload = E.revoked(grant_id="g-1", reason="withdrawn", revoked_at=NOW, lag_seconds=0)
+    (row,) = build_rows([granted("g-1"), {**payload, **revoke}], NOW)
+    return row
+
+
+@pytest.mark.parametrize(
+    ("role", "how"),
+    [
+        ("requester", "withdrawn by @dave (requester)"),
+        ("revoker", "withdrawn by @dave (revoker)"),
+        ("neither", "withdrawn by @dave (neither requester nor revoker)"),
+    ],
+)
+def test_every_format_names_the_withdrawers_role(role: str, how: str) -> None:
+    row = withdrawn_row(by="dave", by_role=role)
+    assert row.revoked_by_role == role
+    assert f"| {how} |" in render([row], "md")
+    assert ",withdrawn,dave," + role + ",0," in render([row], "csv")
+    (record,) = json.loads(render([row], "json"))
+    assert (record["revoked_by"], record["revoked_by_role"]) == ("dave", role)
+
+
+@pytest.mark.parametrize(
+    "revoke",
+    [{"by": "dave"}, {"by": "dave", "by_role": "admin"}, {"by_role": "revoker"}],
+    ids=["older-entry", "unknown-role", "role-without-login"],
+)
+def test_a_role_that_is_missing_or_not_one_of_the_three_is_reported_as_unknown(
+    revoke: dict[str, object],
+) -> None:
+    row = withdrawn_row(**revoke)
+    assert row.revoked_by_role is None
+    (record,) = json.loads(render([row], "json"))
+    assert record["revoked_by_role"] is None
+    assert "(" not in render([row], "md").splitlines()[2].split(" | ")[7]

@@ -31,6 +31,17 @@ def test_the_revoked_comment_says_whether_the_withdrawer_was_the_requester_or_a_
     assert "db-token for alice: withdrawn by mallory (neither the requester nor a revoker)" in (
         result.out
     )
+    logged = {
+        (e.get("by"), e.get("by_role"), e["reason"])
+        for e in world.audit()
+        if e["type"] == "revoked"
+    }
+    assert logged == {
+        ("bob", "requester", "withdrawn"),
+        ("erin", "revoker", "withdrawn"),
+        ("mallory", "neither", "withdrawn"),
+    }
+    assert world.verify().ok
 
 
 def test_a_revoker_team_lookup_that_fails_leaves_the_role_unsaid(world: World) -> None:
@@ -43,3 +54,5 @@ def test_a_revoker_team_lookup_that_fails_leaves_the_role_unsaid(world: World) -
     assert "could not tell whether erin is a revoker" in result.out
     body = revoked_comment(world, pr.number)
     assert "withdrawn by erin, and checked gone" in body
+    (entry,) = [e for e in world.audit() if e["type"] == "revoked"]
+    assert entry["by"] == "erin" and "by_role" not in entry
