@@ -3,7 +3,8 @@
 The PR's request files are read through the API at the PR's head commit, as bytes, and parsed
 as data; the policies, settings and the requests already on the base branch come from the
 trusted checkout (:class:`Trusted`). API calls are bounded: one per added request file, a page
-per 100 files or reviews, and team look-ups only for the teams and logins a decision needs.
+per 100 files, reviews or commits (who pushed), and team look-ups only for the teams and logins
+a decision needs.
 """
 
 from __future__ import annotations
@@ -84,8 +85,16 @@ def evaluate_pr(gh: GitHubPort, pull: PullInfo, trusted: Trusted, now: datetime)
         parsed.removed.append((path, old, revokers))
 
     reviews = tuple(gh.reviews(pull.number))
-    teams = _teams(gh, pull, parsed, trusted.policies, reviews)
-    ctx = Context(now, pr_author=pull.author, head_sha=pull.head_sha, reviews=reviews, teams=teams)
+    pushers = gh.pull_pushers(pull.number)
+    teams = _teams(gh, pull, parsed, trusted.policies, reviews, pushers)
+    ctx = Context(
+        now,
+        pr_author=pull.author,
+        head_sha=pull.head_sha,
+        reviews=reviews,
+        teams=teams,
+        pushers=pushers,
+    )
     requests = tuple(_judge(r, trusted.policies, ctx) for r in parsed.added)
     withdrawals = tuple(
         _withdraw(p, old, pull.author, rev, teams) for p, old, rev in parsed.removed
@@ -146,15 +155,20 @@ def _teams(
     parsed: _Parsed,
     policies: Policies,
     reviews: Sequence[Review],
+    pushers: frozenset[str],
 ) -> dict[str, frozenset[str]]:
     """Active members of the teams that matter, among the logins that matter to each team:
-    the requester for eligibility and auto-approval, those who approved the head commit for
-    approval stages, the author for withdrawing someone else's request. Nothing more."""
+    the requester for eligibility and auto-approval, those who approved the head commit (and
+    pushed nothing to the PR) for approval stages, the author for withdrawing someone else's
+    request. Nothing more."""
     author = pull.author.lower()
     approvers = [
         r.login
         for r in latest_reviews(reviews).values()
-        if r.state == "APPROVED" and r.commit_id == pull.head_sha and not r.is_bot
+        if r.state == "APPROVED"
+        and r.commit_id == pull.head_sha
+        and not r.is_bot
+        and r.login.lower() not in pushers
     ]
     wanted: dict[str, dict[str, str]] = {}
 

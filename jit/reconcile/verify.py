@@ -13,7 +13,8 @@ and git, that:
 5. the request passes the schema and policy checks with main's policies, and its approvals,
    recounted now on the PR's final head commit with team memberships as they are now, meet
    every stage (or it is auto-approved). Only reviews submitted by the merge count: an
-   approval given after it approved nothing that was merged.
+   approval given after it approved nothing that was merged. Nor does an approval by anyone
+   who authored or committed one of the PR's commits.
 
 Anything else is a denial with reasons: whole sentences, fit for the PR comment.
 """
@@ -134,7 +135,13 @@ def verify(
             f"by {pr.author!r}; people request access for themselves only."
         )
     resource = policies.resources.get(request.resource)
-    ctx = _context(github, request, resource, pr, now)
+    try:
+        pushers = github.pull_pushers(pr.number)
+    except OperationalError:
+        raise
+    except JitError as exc:  # too many commits for GitHub to list
+        return deny(f"{exc} A request must be merged from a pull request jit can check.")
+    ctx = _context(github, request, resource, pr, now, pushers)
     decision = evaluate(request, policies, ctx)
     if resource is None or not decision.allowed:
         return deny(*_reasons(decision))
@@ -196,6 +203,7 @@ def _context(
     resource: Resource | None,
     pr: PullInfo,
     now: datetime,
+    pushers: frozenset[str],
 ) -> Context:
     reviews = tuple(r for r in github.reviews(pr.number) if _by_merge(r, pr.merged_at))
     logins = sorted({r.login for r in reviews} | {request.requester, pr.author})
@@ -209,6 +217,7 @@ def _context(
         head_sha=pr.head_sha,
         reviews=reviews,
         teams=teams,
+        pushers=pushers,
     )
 
 

@@ -168,7 +168,7 @@ def test_api_calls_for_100_request_files_stay_within_the_budget(world: World) ->
     assert len(plan) <= 60_000 and "full plan is in the job summary" in plan
     assert world.summary.read_text().count("<details><summary>✅ <code>requests/alice/r") == 100
 
-    added, files_listed, reviews, comments = 100, 100, 2, 1
+    added, files_listed, reviews, commits, comments = 100, 100, 2, 1, 1
     # engineering and oncall (eligibility, auto-approval) for alice, the requester; dba (the
     # approval stage) for carol, who approved the head commit: each team once, then each login.
     team_lookups = (1 + 1) + (1 + 1) + (1 + 1)
@@ -177,13 +177,15 @@ def test_api_calls_for_100_request_files_stay_within_the_budget(world: World) ->
         + math.ceil(files_listed / 100)
         + added  # one contents read per added request file
         + math.ceil(reviews / 100)
+        + math.ceil(commits / 100)  # who pushed to the PR
         + team_lookups
         + math.ceil(comments / 100)
         + 1  # create or edit the plan comment
         + 0  # review requests: none, every stage is met
         + 1  # the commit status
     )
-    assert len(world.fake.calls) == budget == 112
+    assert len(world.fake.calls) == budget == 113
+    assert world.fake.count("GET", "/repos/acme/access/pulls/1/commits") == 1
 
 
 def test_request_for_a_resource_whose_policy_is_broken_on_main(world: World) -> None:

@@ -124,8 +124,9 @@ def test_many_foreign_files_are_counted_and_an_unlistable_pr_is_denied(world: Wo
 
 
 def test_github_budget_per_grant_counts_the_pr_file_list(world: World) -> None:
-    """Six calls per grant: the commit's PRs, the PR's files (one per 100), the file at head,
-    the reviews, then the comment list and the delivery comment. SSH keys (per requester) and
+    """Seven calls per grant: the commit's PRs, the PR's files (one per 100), the file at head,
+    the reviews, the PR's commits (who pushed; one per 100), then the comment list and the
+    delivery comment. SSH keys (per requester) and
     team lookups (per team and login) are cached for the run."""
     prs = [world.request(login, "db", "db-read") for login in ("alice", "bob")]
     world.github.reset_calls()
@@ -135,6 +136,7 @@ def test_github_budget_per_grant_counts_the_pr_file_list(world: World) -> None:
         ("GET", "/repos/acme/access/pulls/{n}/files"),
         ("GET", "/repos/acme/access/contents/requests/*"),
         ("GET", "/repos/acme/access/pulls/{n}/reviews"),
+        ("GET", "/repos/acme/access/pulls/{n}/commits"),
         ("GET", "/repos/acme/access/issues/{n}/comments"),
         ("POST", "/repos/acme/access/issues/{n}/comments"),
     ]
@@ -145,7 +147,7 @@ def test_github_budget_per_grant_counts_the_pr_file_list(world: World) -> None:
             assert world.github.count(method, pattern) == expected, (method, pattern)
     cached = world.github.count("GET", "/users/*/keys") + world.github.count("GET", "/orgs/*")
     cached += world.github.count("GET", "/organizations/*")
-    assert len(world.github.calls) == 6 * len(prs) + cached
+    assert len(world.github.calls) == 7 * len(prs) + cached
 
 
 def test_an_approval_submitted_after_the_merge_does_not_count(world: World) -> None:
