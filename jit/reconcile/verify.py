@@ -239,6 +239,9 @@ def _reasons(decision: Decision) -> list[str]:
                     f"{who} on the final head commit, and has {len(stage.approved_by)}; the "
                     "pull request was merged without the approvals policy requires."
                 )
+                for _, why in stage.not_counted:
+                    if f"Not counted: {why}." not in reasons:
+                        reasons.append(f"Not counted: {why}.")
         if not decision.stages:
             reasons.append("The request is neither approved nor auto-approved.")
     return reasons or ["The request was not allowed by policy."]
