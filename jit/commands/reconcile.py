@@ -42,7 +42,7 @@ def run(repo: Path, dry_run: bool, push: bool, *, seams: Seams | None = None) ->
     if dry_run:
         plan, _ = plan_run(ctx, parsed)
         seams.out.write(render.plan_text(plan))
-        seams.out.write("".join(f"  note: {note}\n" for note in ctx.report.notes))
+        seams.out.write("".join(f"  note: {render.one_line(n)}\n" for n in ctx.report.notes))
         return EXIT_OK
     committer = Committer(
         git=git,

@@ -20,6 +20,14 @@ _SECTIONS = (
 )
 
 
+def one_line(text: str) -> str:
+    """``text`` as one log line the Actions runner cannot read as a workflow command: no line
+    breaks (so hostile text, such as a merged file name, never starts a line with ``::``) and
+    no ``##[`` (legacy commands, matched anywhere in a line)."""
+    flat = " ".join(text.replace("\r", "\n").split("\n"))
+    return flat.replace("##[", "#\u200b#[")
+
+
 def headline(report: Report) -> str:
     parts = [
         f"{len(report.granted)} granted",
@@ -40,7 +48,7 @@ def text(report: Report) -> str:
         items = getattr(report, attr)
         if items:
             lines.append(f"{title}:")
-            lines += [f"  - {item}" for item in items]
+            lines += [f"  - {one_line(item)}" for item in items]
     if report.commits:
         lines.append(f"Commits: {', '.join(c[:12] for c in report.commits)}")
     return "\n".join(lines) + "\n"
@@ -61,8 +69,8 @@ def markdown(report: Report) -> str:
 
 def workflow_commands(report: Report) -> str:
     """``::error``/``::warning`` workflow commands for failures and drift."""
-    out = [f"::error title=jit reconcile::{escape_data(item)}" for item in report.failed]
-    out += [f"::warning title=jit drift::{escape_data(item)}" for item in report.drift]
+    out = [f"::error title=jit reconcile::{escape_data(one_line(item))}" for item in report.failed]
+    out += [f"::warning title=jit drift::{escape_data(one_line(item))}" for item in report.drift]
     return "".join(line + "\n" for line in out)
 
 
@@ -76,4 +84,6 @@ def plan_text(plan: Plan) -> str:
     rows += [f"revoke ({r.reason}): {r.record.grant_id}" for r in plan.revoke]
     rows += [f"remind: {r.grant_id}" for r in plan.remind]
     rows += [f"active until {r.expires_at:%Y-%m-%d %H:%M:%S}Z: {r.grant_id}" for r in plan.active]
-    return "jit reconcile --dry-run:\n" + "".join(f"  - {row}\n" for row in rows or ["nothing"])
+    return "jit reconcile --dry-run:\n" + "".join(
+        f"  - {one_line(row)}\n" for row in rows or ["nothing"]
+    )
