@@ -135,7 +135,8 @@ class _Backends:
     def _vault_write(self, path: str, body: Mapping[str, object]) -> Mapping[str, object]:
         from jit.adapters.vault_client import VaultHttp
 
-        answer = VaultHttp(self._client()).call("POST", path, body=dict(body))
+        http = VaultHttp(self._client(), sleep=self.seams.sleep)
+        answer = http.call("POST", path, body=dict(body))
         return answer or {}
 
 
