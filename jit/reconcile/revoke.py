@@ -30,6 +30,8 @@ from jit.reconcile.plan import Revocation, lag_seconds
 from jit.reconcile.state import GrantRecord
 
 LIVE = frozenset({"active", "revoke-pending"})
+#: In a ``revoke-pending`` record's details: an earlier attempt reached the revoke call.
+ATTEMPTED = "revoke_attempted"
 
 Role = ByRole
 _ROLE_NOTE: dict[Role, str] = {
@@ -46,14 +48,21 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
         by, commit = _withdrawer(ctx, record)
     if record.handle is None:
         return _failed(ctx, item, by, commit, "the record has no handle to revoke by")
+    sent = bool(record.details.get(ATTEMPTED))
     try:
         backend = ctx.backend(record.kind)
-        outcome = backend.revoke(record.kind, record.handle)
+        # Looked up first: a revoke whose response was lost and that the client retried
+        # answers "already gone" although jit removed it; only what was gone before jit acted
+        # (and before any earlier attempt of jit's) was removed out of band.
+        was_live = backend.is_live(record.kind, record.handle)
+        sent = True
+        backend.revoke(record.kind, record.handle)
         if backend.is_live(record.kind, record.handle):
             raise OperationalError("it is still live after revoking")
     except JitError as exc:
-        return _failed(ctx, item, by, commit, str(exc))
-    reason, lag = _classify(record, item.reason, outcome == "already-gone", now)
+        return _failed(ctx, item, by, commit, str(exc), sent)
+    gone_first = not was_live and not record.details.get(ATTEMPTED)
+    reason, lag = _classify(record, item.reason, gone_first, now)
     late = f", lag {lag}s" if item.reason == "expired" else ""
     role = _role(ctx, record, by) if reason == "withdrawn" else None
     who = (f" by {by}" if by else "") + (f" ({_ROLE_NOTE[role]})" if role else "")
@@ -90,10 +99,10 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
 
 
 def _classify(record: GrantRecord, why: str, gone: bool, now: datetime) -> tuple[RevokeReason, int]:
-    """The recorded reason and lag. Lag is how long access outlived ``expires_at``: a token or
-    lease Vault already ended by its own TTL outlived it by nothing; otherwise the sweep's
-    revocation time bounds it. A group or binding that was already gone was removed by
-    someone else: ``out-of-band``, not an error."""
+    """The recorded reason and lag. ``gone``: it was gone before jit tried to revoke it. Lag is
+    how long access outlived ``expires_at``: a token or lease Vault already ended by its own
+    TTL outlived it by nothing; otherwise the sweep's revocation time bounds it. A group or
+    binding that was already gone was removed by someone else: ``out-of-band``, not an error."""
     expired = why == "expired"
     if expired and gone and record.kind in TTL_KINDS:
         return "expired", 0
@@ -103,8 +112,15 @@ def _classify(record: GrantRecord, why: str, gone: bool, now: datetime) -> tuple
 
 
 def _failed(
-    ctx: RunContext, item: Revocation, by: str | None, commit: str | None, error: str
+    ctx: RunContext,
+    item: Revocation,
+    by: str | None,
+    commit: str | None,
+    error: str,
+    sent: bool = False,
 ) -> Change:
+    """``sent``: jit asked the backend to revoke (now or on an earlier attempt), so a later
+    attempt that finds the grant gone must not call that ``out-of-band``."""
     record = item.record
     attempt = record.failures + 1
     ctx.report.failed.append(
@@ -117,6 +133,7 @@ def _failed(
         withdrawn_by=by,
         withdrawn_commit=commit,
         failures=attempt,
+        details={**record.details, ATTEMPTED: True} if sent else record.details,
     )
     return Change(
         action="revoke-failed",
