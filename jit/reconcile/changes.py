@@ -66,6 +66,9 @@ class Change:
     write: tuple[GrantRecord, ...] = ()
     close: tuple[str, ...] = ()  # grant ids whose records are deleted
     retire: tuple[str, ...] = ()  # request files removed from requests/
+    #: Retire them only while this commit is the one that added them on main: a file withdrawn
+    #: and added again at the same path is another request, which must stay.
+    retire_if_added_by: str | None = None
     request_id: str | None = None
     grant_id: str | None = None
     pr: int | None = None
@@ -129,13 +132,18 @@ class Committer:
             return None
         writes = self.store.write(r for c in changes for r in c.write)
         closes = [self.store.rel_path(g) for c in changes for g in c.close]
-        retire = [p for c in changes for p in c.retire]
+        retire = self._retirable(changes)
         self.git.rm(sorted(set(closes + retire)))
         payloads = [p for c in changes for p in c.audit]
         if payloads:
             self.audit(self.store.root).append(payloads, now)
         self.git.add([*writes, self.audit_dir] if payloads else writes)
         return self.git.commit(message(subject, changes, self.run_id), self.author, now)
+
+    def _retirable(self, changes: Sequence[Change]) -> list[str]:
+        pairs = [(p, c.retire_if_added_by) for c in changes for p in c.retire]
+        added = self.git.added_commits("requests/") if any(a for _, a in pairs) else {}
+        return [p for p, by in pairs if by is None or added.get(p, by) == by]
 
 
 def _minus(changes: Sequence[Change], kept: Sequence[Change]) -> tuple[Change, ...]:

@@ -196,6 +196,7 @@ def denial_change(item: Desired, denied: Denied) -> Change:
             ),
         ),
         retire=(item.path,),
+        retire_if_added_by=item.added_commit,
         request_id=item.request_id,
         grant_id=item.grant_id,
         pr=pr,

@@ -187,6 +187,7 @@ def give_up(
         ),
         close=(record.grant_id,),
         retire=(record.request_path,) if retire else (),
+        retire_if_added_by=record.added_commit,
         request_id=record.request_id,
         grant_id=record.grant_id,
         pr=record.pr,

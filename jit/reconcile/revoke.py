@@ -82,6 +82,7 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
         ),
         close=(record.grant_id,),
         retire=(record.request_path,),
+        retire_if_added_by=record.added_commit,
         request_id=record.request_id,
         grant_id=record.grant_id,
         pr=record.pr,
