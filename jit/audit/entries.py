@@ -82,6 +82,13 @@ class SecretInAuditError(ValueError):
     the message names the member, never its value."""
 
 
+def redact_secrets(text: str) -> str:
+    """``text`` (an error message from Vault, Kubernetes or GitHub, which may echo what it was
+    sent) with every secret-looking part that ``check_payload`` refuses replaced by
+    ``[redacted]``, so it can be logged and recorded."""
+    return _SECRET_VALUE.sub("[redacted]", text)
+
+
 def is_secret_key(key: str) -> bool:
     """``token``, ``client_token``, ``wrap_token``, ``secret_id``, ``password``, ...;
     but not ``accessor`` or ``token_role`` (metadata, not secrets)."""

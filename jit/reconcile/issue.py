@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from jit.audit import entries
-from jit.audit.entries import is_secret_key
+from jit.audit.entries import is_secret_key, redact_secrets
 from jit.errors import JitError
 from jit.model import Resource
 from jit.ports import GrantBackend, Issued
@@ -139,6 +139,7 @@ def failed(
     retryable: bool,
     lead: Sequence[Payload] = (),
 ) -> Change:
+    error = redact_secrets(error)  # a backend's message may echo what it was sent
     ctx.report.failed.append(f"{record.grant_id}: {error} (stays pending; the next run retries)")
     return Change(
         action="grant-failed",

@@ -3,6 +3,7 @@ every line comes from ``Report``, whose sentences name grants, handles and error
 
 from __future__ import annotations
 
+from jit.audit.entries import redact_secrets
 from jit.markdown import esc
 from jit.output import escape_data
 from jit.reconcile.context import Report
@@ -23,8 +24,9 @@ _SECTIONS = (
 def one_line(text: str) -> str:
     """``text`` as one log line the Actions runner cannot read as a workflow command: no line
     breaks (so hostile text, such as a merged file name, never starts a line with ``::``) and
-    no ``##[`` (legacy commands, matched anywhere in a line)."""
-    flat = " ".join(text.replace("\r", "\n").split("\n"))
+    no ``##[`` (legacy commands, matched anywhere in a line); nothing that looks like a token
+    (an error message may echo one)."""
+    flat = " ".join(redact_secrets(text).replace("\r", "\n").split("\n"))
     return flat.replace("##[", "#\u200b#[")
 
 
@@ -60,7 +62,7 @@ def markdown(report: Report) -> str:
         items = getattr(report, attr)
         if items:
             lines += [f"### {title}", ""]
-            lines += [f"- {esc(item, 1000)}" for item in items]
+            lines += [f"- {esc(redact_secrets(item), 1000)}" for item in items]
             lines.append("")
     if report.commits:
         lines.append(f"Commits: {', '.join(f'`{c[:12]}`' for c in report.commits)}")

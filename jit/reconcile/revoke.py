@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from jit.audit import entries
-from jit.audit.entries import ByRole, RevokeReason
+from jit.audit.entries import ByRole, RevokeReason, redact_secrets
 from jit.errors import JitError, OperationalError
 from jit.policy_members import same_login
 from jit.prfiles import is_member
@@ -122,7 +122,7 @@ def _failed(
 ) -> Change:
     """``sent``: jit asked the backend to revoke (now or on an earlier attempt), so a later
     attempt that finds the grant gone must not call that ``out-of-band``."""
-    record = item.record
+    record, error = item.record, redact_secrets(error)  # a backend's message may echo secrets
     attempt = record.failures + 1
     ctx.report.failed.append(
         f"{record.grant_id}: revoking ({item.reason}, attempt {attempt}): {error}; it stays "
