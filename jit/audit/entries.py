@@ -18,12 +18,12 @@ never as ``revoked``, which closes a *granted* grant and appears exactly once pe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
 from jit.audit.canon import RESERVED, format_ts
+from jit.redact import SECRET_VALUE
 
 RevokeReason = Literal["expired", "withdrawn", "out-of-band"]
 #: Who withdrew a grant, judged by main's policies and team memberships when it was revoked.
@@ -68,25 +68,11 @@ OPTIONAL: dict[str, frozenset[str]] = {
 ENTRY_TYPES = frozenset(REQUIRED)
 
 _SECRET_KEY_PARTS = ("secret", "password", "passwd", "passphrase", "credential", "private")
-_SECRET_VALUE = re.compile(
-    r"hv[sbr]\.[A-Za-z0-9_-]{20,}"  # Vault service, batch and recovery tokens
-    r"|\bs\.[A-Za-z0-9]{24}\b"  # legacy Vault tokens
-    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"  # JWTs (service account tokens)
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
-    r"|-----BEGIN AGE ENCRYPTED FILE-----"
-)
 
 
 class SecretInAuditError(ValueError):
     """A payload would put something secret-looking into the audit log. Always a bug in jit:
     the message names the member, never its value."""
-
-
-def redact_secrets(text: str) -> str:
-    """``text`` (an error message from Vault, Kubernetes or GitHub, which may echo what it was
-    sent) with every secret-looking part that ``check_payload`` refuses replaced by
-    ``[redacted]``, so it can be logged and recorded."""
-    return _SECRET_VALUE.sub("[redacted]", text)
 
 
 def is_secret_key(key: str) -> bool:
@@ -141,7 +127,7 @@ def _check_value(value: object, where: str) -> None:
         for index, item in enumerate(value):
             _check_value(item, f"{where}[{index}]")
     elif isinstance(value, str):
-        if _SECRET_VALUE.search(value):
+        if SECRET_VALUE.search(value):
             raise SecretInAuditError(
                 f"audit payload {where}: the value looks like a token or key; refusing to log it"
             )

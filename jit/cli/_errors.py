@@ -8,6 +8,7 @@ import click
 
 from jit import __version__
 from jit.errors import EXIT_BUG, EXIT_USAGE, JitError
+from jit.redact import log_line
 
 
 def handle_errors(command: click.Command) -> None:
@@ -25,7 +26,7 @@ def handle_errors(command: click.Command) -> None:
         exc.show()
         code = exc.exit_code
     except JitError as exc:
-        click.echo(f"Error: {_one_line(str(exc))}", err=True)
+        click.echo(f"Error: {log_line(str(exc))}", err=True)
         if _in_actions():
             click.echo(f"::error title=jit::{_escape(str(exc))}")
         code = exc.exit_code
@@ -43,14 +44,6 @@ def _in_actions() -> bool:
     import os
 
     return os.environ.get("GITHUB_ACTIONS") == "true"
-
-
-def _one_line(text: str) -> str:
-    """A message that may quote hostile text (a PR's file names), as one log line that the
-    Actions runner cannot read as a workflow command: no line breaks, so nothing starts a line
-    with ``::``, and no ``##[`` (legacy commands, matched anywhere in a line)."""
-    flat = " ".join(text.replace("\r", "\n").split("\n"))
-    return flat.replace("##[", "#\u200b#[")
 
 
 def _escape(text: str) -> str:

@@ -26,6 +26,7 @@ from jit.reconcile.changes import Committer
 from jit.reconcile.context import Report
 from jit.reconcile.drift import check_records, find_unrecorded
 from jit.reconcile.run import Parsed, execute, plan_run
+from jit.redact import log_line
 from jit.repo import REQUESTS_README, RepoSnapshot, load_repo, request_files
 
 TRACKED = ("requests", "state", "audit")
@@ -42,7 +43,7 @@ def run(repo: Path, dry_run: bool, push: bool, *, seams: Seams | None = None) ->
     if dry_run:
         plan, _ = plan_run(ctx, parsed)
         seams.out.write(render.plan_text(plan))
-        seams.out.write("".join(f"  note: {render.one_line(n)}\n" for n in ctx.report.notes))
+        seams.out.write("".join(f"  note: {log_line(n)}\n" for n in ctx.report.notes))
         return EXIT_OK
     committer = Committer(
         git=git,

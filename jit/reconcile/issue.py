@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from jit.audit import entries
-from jit.audit.entries import is_secret_key, redact_secrets
+from jit.audit.entries import is_secret_key
 from jit.errors import JitError
 from jit.model import Resource
 from jit.ports import GrantBackend, Issued
@@ -19,6 +19,7 @@ from jit.reconcile.changes import Change, Guard
 from jit.reconcile.context import SECRET_KINDS, DeliveryPlan, RunContext
 from jit.reconcile.intents import ISSUING, Intent
 from jit.reconcile.state import GrantRecord
+from jit.redact import redact_secrets
 
 Payload = Mapping[str, object]
 

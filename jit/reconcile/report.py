@@ -3,11 +3,12 @@ every line comes from ``Report``, whose sentences name grants, handles and error
 
 from __future__ import annotations
 
-from jit.audit.entries import redact_secrets
 from jit.markdown import esc
 from jit.output import escape_data
 from jit.reconcile.context import Report
 from jit.reconcile.plan import Plan
+from jit.redact import log_line as one_line
+from jit.redact import redact_secrets
 
 _SECTIONS = (
     ("failed", "Failed (retried on the next run)"),
@@ -19,15 +20,6 @@ _SECTIONS = (
     ("drift", "Drift"),
     ("notes", "Notes"),
 )
-
-
-def one_line(text: str) -> str:
-    """``text`` as one log line the Actions runner cannot read as a workflow command: no line
-    breaks (so hostile text, such as a merged file name, never starts a line with ``::``) and
-    no ``##[`` (legacy commands, matched anywhere in a line); nothing that looks like a token
-    (an error message may echo one)."""
-    flat = " ".join(redact_secrets(text).replace("\r", "\n").split("\n"))
-    return flat.replace("##[", "#\u200b#[")
 
 
 def headline(report: Report) -> str:

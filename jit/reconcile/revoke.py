@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from jit.audit import entries
-from jit.audit.entries import ByRole, RevokeReason, redact_secrets
+from jit.audit.entries import ByRole, RevokeReason
 from jit.errors import JitError, OperationalError
 from jit.policy_members import same_login
 from jit.prfiles import is_member
@@ -28,6 +28,7 @@ from jit.reconcile.changes import Change, Guard
 from jit.reconcile.context import TTL_KINDS, RunContext
 from jit.reconcile.plan import Revocation, lag_seconds
 from jit.reconcile.state import GrantRecord
+from jit.redact import redact_secrets
 
 LIVE = frozenset({"active", "revoke-pending"})
 #: In a ``revoke-pending`` record's details: an earlier attempt reached the revoke call.
