@@ -1,6 +1,6 @@
 """The plain data jit works on: frozen dataclasses, filled with defaults, no I/O.
 
-YAML is parsed and schema-checked first (``jit.loader``, ``jit.parse``); only then does it
+YAML is parsed and schema-checked first (``jit.parse.yaml.loader``, ``jit.parse``); only then does it
 become these objects. The policy engine, the planner and the reconciler take and return them.
 """
 

@@ -6,8 +6,13 @@ import click
 
 
 @click.command()
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="A checkout of the base branch (trusted policies).")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="A checkout of the base branch (trusted policies).",
+)
 def pr(repo: Path) -> int:
     """Validate a request PR in GitHub Actions: plan comment, reviewers, approval status."""
     from jit.commands.pr import run

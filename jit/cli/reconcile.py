@@ -6,8 +6,13 @@ import click
 
 
 @click.command()
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="A checkout of main.")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="A checkout of main.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; issue, revoke and commit nothing.")
 @click.option("--no-push", is_flag=True, help="Commit locally but do not push.")
 def reconcile(repo: Path, dry_run: bool, no_push: bool) -> int:
@@ -18,8 +23,9 @@ def reconcile(repo: Path, dry_run: bool, no_push: bool) -> int:
 
 
 @click.command()
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True)
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def drift(repo: Path, fmt: str) -> int:
     """Compare recorded grants with Vault and Kubernetes and report any drift."""

@@ -105,24 +105,24 @@ def describe(result: Verification, log: AuditLog, notes: list[str]) -> str:
 def _history(
     repo: Path, log: AuditLog, git: bool | None
 ) -> tuple[list[tuple[str, bytes]] | None, list[str]]:
-    from jit.adapters import githistory
+    from jit.adapters import git_history
 
     if git is False:
         return None, ["git history not checked (--no-git)"]
-    if not githistory.in_work_tree(repo):
+    if not git_history.in_work_tree(repo):
         if git:
             raise JitError(f"--git: {repo} is not in a git work tree; run in a clone or drop --git")
         return None, [f"git history not checked: {repo} is not a git work tree"]
     notes = []
-    if githistory.is_shallow(repo):
+    if git_history.is_shallow(repo):
         notes.append("shallow clone: only the fetched history was checked (fetch-depth: 0)")
-    return githistory.file_versions(repo, f"{log.audit_dir}/HEAD"), notes
+    return git_history.file_versions(repo, f"{log.audit_dir}/HEAD"), notes
 
 
 def _audit_dir(repo: Path) -> str:
-    from jit.loader import MAX_BYTES
     from jit.parse import parse_settings
-    from jit.repo import SETTINGS, read_file
+    from jit.parse.repository import SETTINGS, read_file
+    from jit.parse.yaml.loader import MAX_BYTES
 
     raw = read_file(repo, SETTINGS, MAX_BYTES) if (repo / SETTINGS).exists() else None
     if not isinstance(raw, bytes | None):

@@ -22,8 +22,8 @@ from jit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from jit.findings import Finding
 from jit.model import Context, Request
 from jit.output import FORMATS, Format, render, summary
-from jit.parse_values import Problem, check_login
-from jit.repo import RepoSnapshot, load_repo, relative
+from jit.parse.repository import RepoSnapshot, load_repo, relative
+from jit.parse.values import Problem, check_login
 
 
 def run(
@@ -60,7 +60,7 @@ def run(
 
 def judge(snapshot: RepoSnapshot, ctx: Context) -> list[Finding]:
     """The policy engine's findings for every parsed request, offline."""
-    from jit.policy import evaluate
+    from jit.policy.engine import evaluate
 
     findings: list[Finding] = []
     for request in snapshot.requests:

@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import TextIO
 
 from jit.adapters.actions import ActionsEnv, load_event, write_summary
-from jit.commands.pr_context import Evaluation, evaluate_pr, load_trusted
-from jit.commands.pr_event import PrEvent, UnsupportedEvent, parse_event
 from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError, OperationalError
 from jit.findings import Finding
 from jit.output import annotation, escape_data
-from jit.plan import MARKER, STATUS_CONTEXT, PrPlan, status_description
-from jit.plan_render import render
 from jit.ports import GitHubPort, PullInfo
+from jit.pr.event import PrEvent, UnsupportedEvent, parse_event
+from jit.pr.gather import Evaluation, evaluate_pr, load_trusted
+from jit.pr.plan import MARKER, STATUS_CONTEXT, PrPlan, status_description
+from jit.pr.render import render
 
 SUMMARY_CHARS = 900_000  # the job summary holds 1 MiB
 
@@ -60,7 +60,7 @@ def run(
     if not repo.is_dir():
         raise UnsupportedEvent(f"--repo {repo} is not a directory; point it at the base checkout.")
     if github is None:
-        from jit.adapters.github import GitHubClient
+        from jit.adapters.github.client import GitHubClient
 
         github = GitHubClient.from_env(env)
     if now is None:

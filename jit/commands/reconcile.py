@@ -21,13 +21,13 @@ from jit.commands.reconcile_wiring import Seams, context
 from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError
 from jit.findings import Finding
 from jit.model import Request
-from jit.reconcile import report as render
+from jit.parse.repository import REQUESTS_README, RepoSnapshot, load_repo, request_files
+from jit.reconcile import summary as render
 from jit.reconcile.changes import Committer
-from jit.reconcile.context import Report
 from jit.reconcile.drift import check_records, find_unrecorded
 from jit.reconcile.run import Parsed, execute, plan_run
+from jit.reconcile.runtime import Report
 from jit.redact import log_line
-from jit.repo import REQUESTS_README, RepoSnapshot, load_repo, request_files
 
 TRACKED = ("requests", "state", "audit")
 

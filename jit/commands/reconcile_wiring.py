@@ -15,11 +15,11 @@ from typing import TextIO, cast
 from jit.adapters.actions import add_mask
 from jit.adapters.git import Git
 from jit.model import GrantKind, Settings
+from jit.parse.repository import RepoSnapshot
 from jit.ports import GitHubPort, GrantBackend
-from jit.reconcile.context import Report, RunContext
-from jit.reconcile.deliver import SshDeliverer
+from jit.reconcile.deliverer import SshDeliverer
+from jit.reconcile.runtime import Report, RunContext
 from jit.reconcile.state import StateStore
-from jit.repo import RepoSnapshot
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Seams:
 def context(
     repo: Path, snapshot: RepoSnapshot, git: Git, seams: Seams, *, lazy_github: bool
 ) -> RunContext:
-    from jit.adapters.github import GitHubClient
+    from jit.adapters.github.client import GitHubClient
 
     env, settings = seams.env, snapshot.settings
     github: GitHubPort = (
@@ -113,7 +113,7 @@ class _Backends:
     def get(self, kind: GrantKind) -> GrantBackend:
         if kind == "kubernetes-rolebinding":
             if self._kube is None:
-                from jit.adapters.kube import KubeBackend, token_provider
+                from jit.adapters.kube.backend import KubeBackend, token_provider
 
                 write = None
                 if self.env.get("VAULT_ADDR") or self.settings.vault.address:
@@ -133,7 +133,7 @@ class _Backends:
         return self._vault
 
     def _vault_write(self, path: str, body: Mapping[str, object]) -> Mapping[str, object]:
-        from jit.adapters.vault_client import VaultHttp
+        from jit.adapters.vault.client import VaultHttp
 
         http = VaultHttp(self._client(), sleep=self.seams.sleep)
         answer = http.call("POST", path, body=dict(body))

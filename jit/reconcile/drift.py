@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jit.errors import JitError
-from jit.reconcile.context import RunContext
+from jit.reconcile.runtime import RunContext
 from jit.reconcile.state import GrantRecord
 
 

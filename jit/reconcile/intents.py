@@ -14,12 +14,12 @@ from jit.audit import entries
 from jit.errors import OperationalError
 from jit.findings import Finding
 from jit.model import Request
-from jit.reconcile import comments
+from jit.reconcile import notices
 from jit.reconcile.changes import Change, Guard
-from jit.reconcile.context import SECRET_KINDS, DeliveryPlan, RunContext
-from jit.reconcile.plan import Desired, Revocation
+from jit.reconcile.diff import Desired, Revocation
+from jit.reconcile.merge_checks import Denied, Verified, verify
+from jit.reconcile.runtime import SECRET_KINDS, DeliveryPlan, RunContext
 from jit.reconcile.state import GrantRecord
-from jit.reconcile.verify import Denied, Verified, verify
 
 ABSENT: frozenset[str] = frozenset()
 ISSUING = frozenset({"issuing"})
@@ -204,8 +204,8 @@ def denial_change(item: Desired, denied: Denied) -> Change:
         comment=(
             (
                 pr,
-                comments.marker("denied", item.request_id),
-                comments.denied(item.request_id, denied.reasons),
+                notices.marker("denied", item.request_id),
+                notices.denied(item.request_id, denied.reasons),
             )
             if pr is not None
             else None

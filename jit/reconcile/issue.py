@@ -14,10 +14,10 @@ from jit.audit.entries import is_secret_key
 from jit.errors import JitError
 from jit.model import Resource
 from jit.ports import GrantBackend, Issued
-from jit.reconcile import comments
+from jit.reconcile import notices
 from jit.reconcile.changes import Change, Guard
-from jit.reconcile.context import SECRET_KINDS, DeliveryPlan, RunContext
 from jit.reconcile.intents import ISSUING, Intent
+from jit.reconcile.runtime import SECRET_KINDS, DeliveryPlan, RunContext
 from jit.reconcile.state import GrantRecord
 from jit.redact import redact_secrets
 
@@ -112,7 +112,7 @@ def granted(
     )
     notice = None
     if not delivered:
-        notice = (record.pr, comments.marker("grant", record.grant_id), comments.granted(active))
+        notice = (record.pr, notices.marker("grant", record.grant_id), notices.granted(active))
     return Change(
         action="grant",
         summary=f"granted {record.grant_id}: {record.resource} for {record.requester} "
@@ -196,8 +196,8 @@ def give_up(
         comment=comment
         or (
             record.pr,
-            comments.marker("closed", record.grant_id),
-            comments.closed(record, reason),
+            notices.marker("closed", record.grant_id),
+            notices.closed(record, reason),
         ),
     )
 

@@ -18,9 +18,9 @@ from jit.audit import entries
 from jit.errors import JitError
 from jit.model import Resource
 from jit.reconcile.changes import Change, Guard
-from jit.reconcile.context import SECRET_KINDS, DeliveryPlan, RunContext
 from jit.reconcile.intents import ISSUING
 from jit.reconcile.issue import Payload, failed, give_up, granted, issue, retryable
+from jit.reconcile.runtime import SECRET_KINDS, DeliveryPlan, RunContext
 from jit.reconcile.state import GrantRecord
 
 

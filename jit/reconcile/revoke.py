@@ -21,12 +21,12 @@ from datetime import datetime
 from jit.audit import entries
 from jit.audit.entries import ByRole, RevokeReason
 from jit.errors import JitError, OperationalError
-from jit.policy_members import same_login
-from jit.prfiles import is_member
-from jit.reconcile import comments
+from jit.policy.members import same_login
+from jit.pr.contents import is_member
+from jit.reconcile import notices
 from jit.reconcile.changes import Change, Guard
-from jit.reconcile.context import TTL_KINDS, RunContext
-from jit.reconcile.plan import Revocation, lag_seconds
+from jit.reconcile.diff import Revocation, lag_seconds
+from jit.reconcile.runtime import TTL_KINDS, RunContext
 from jit.reconcile.state import GrantRecord
 from jit.redact import redact_secrets
 
@@ -89,8 +89,8 @@ def revoke(ctx: RunContext, item: Revocation) -> Change:
         pr=record.pr,
         comment=(
             record.pr,
-            comments.marker("revoked", record.grant_id),
-            comments.revoked(record, reason, by, lag, role),
+            notices.marker("revoked", record.grant_id),
+            notices.revoked(record, reason, by, lag, role),
         ),
         report=(
             "revoked",
@@ -200,7 +200,7 @@ def remind(ctx: RunContext, record: GrantRecord) -> Change:
         pr=record.pr,
         comment=(
             record.pr,
-            comments.marker("reminder", record.grant_id),
-            comments.reminder(record, left),
+            notices.marker("reminder", record.grant_id),
+            notices.reminder(record, left),
         ),
     )

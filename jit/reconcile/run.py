@@ -23,11 +23,11 @@ from jit.findings import Finding
 from jit.model import Request
 from jit.reconcile import issue, recover
 from jit.reconcile.changes import Change, Committer
-from jit.reconcile.context import Report, RunContext
+from jit.reconcile.diff import Desired, Plan, make_plan
 from jit.reconcile.drift import unrecorded_drift
 from jit.reconcile.intents import Intents, prepare
-from jit.reconcile.plan import Desired, Plan, make_plan
 from jit.reconcile.revoke import remind, revoke
+from jit.reconcile.runtime import Report, RunContext
 from jit.reconcile.state import GrantRecord, grant_id
 
 Parsed = Mapping[str, tuple[Request | None, Sequence[Finding]]]

@@ -5,7 +5,7 @@ The modules ``_request``, ``_policy`` and ``_settings`` are generated ahead of t
 compiling a schema nor importing fastjsonschema costs anything at start-up. Each carries a
 fingerprint (CRC-32) of the schema it was generated from; when the packaged schema differs (someone edited
 it and did not regenerate), the schema is compiled at run time instead, so a stale module can
-cost speed but never correctness. jsonschema explains failures (``jit.schemaerrors``).
+cost speed but never correctness. jsonschema explains failures (``jit.parse.schema_errors``).
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ def test_rewriting_from_a_point_without_the_previous_hash_is_named(
         forged.append(line)
         prev = line_hash(line)
     if k == 0 and guess == GENESIS:
-        return  # a whole new chain: only git history can tell (see the githistory tests)
+        return  # a whole new chain: only git history can tell (see the git_history tests)
     broken = verify_lines(forged, head_of(forged)).first_broken
     assert broken is not None
     assert (broken.seq, broken.line_no, broken.reason) == (k, k + 1, "prev-mismatch")

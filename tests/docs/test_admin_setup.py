@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from jit.parse_settings import parse_settings
+from jit.parse.settings import parse_settings
+from tests.adapters.kube import admin as kube_admin
+from tests.adapters.vault import admin as vault_admin
 from tests.docs import guide
 from tests.fakes.vault.acl import parse
-from tests.kube import admin as kube_admin
-from tests.vault import admin as vault_admin
 
 #: Every list of set-up commands the tests replay (or, for kubectl, read the manifest of).
 LISTS: dict[str, list[str]] = {
-    "tests/vault/admin.py steps()": [s.cli for s in vault_admin.steps()],
-    "tests/kube/admin.py VAULT_STEPS": [s.cli for s in kube_admin.VAULT_STEPS],
-    "tests/kube/admin.py KUBECTL": list(kube_admin.KUBECTL),
+    "tests/adapters/vault/admin.py steps()": [s.cli for s in vault_admin.steps()],
+    "tests/adapters/kube/admin.py VAULT_STEPS": [s.cli for s in kube_admin.VAULT_STEPS],
+    "tests/adapters/kube/admin.py KUBECTL": list(kube_admin.KUBECTL),
 }
 REPLAYED = [s for s in vault_admin.steps() + kube_admin.VAULT_STEPS if s.path is not None]
 TOOLS = ("vault", "kubectl")
@@ -148,16 +148,21 @@ def test_the_settings_shown_are_valid_and_fit_the_setup() -> None:
     settings, findings = parse_settings("policies/settings.yaml", _settings_block(), {})
     assert findings == []
     vault = settings.vault
-    assert f"vault auth enable {vault.auth_mount}" in LISTS["tests/vault/admin.py steps()"]
+    assert f"vault auth enable {vault.auth_mount}" in LISTS["tests/adapters/vault/admin.py steps()"]
     assert _step(f"auth/{vault.auth_mount}/role/").path.endswith(f"/{vault.auth_role}")
     assert vault.oidc_audience in vault_admin.jwt_role()["bound_audiences"]
     assert _step("auth/token/roles/").path == f"auth/token/roles/{vault.token_role}"
-    assert f"vault auth enable {vault.identity_mount}" in LISTS["tests/vault/admin.py steps()"]
+    assert (
+        f"vault auth enable {vault.identity_mount}"
+        in LISTS["tests/adapters/vault/admin.py steps()"]
+    )
     [cluster] = settings.kubernetes.values()
     assert cluster.vault_credentials == kube_admin.CREDS_PATH
     role = _step(kube_admin.CREDS_PATH.replace("/creds/", "/roles/"))
     assert cluster.vault_namespace in role.body["allowed_kubernetes_namespaces"]
-    config = next(c for c in LISTS["tests/kube/admin.py VAULT_STEPS"] if "kubernetes/config" in c)
+    config = next(
+        c for c in LISTS["tests/adapters/kube/admin.py VAULT_STEPS"] if "kubernetes/config" in c
+    )
     assert f"kubernetes_host={cluster.server}" in _key(config)
 
 

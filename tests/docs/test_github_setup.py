@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from jit.plan import STATUS_CONTEXT
+from jit.pr.plan import STATUS_CONTEXT
 from tests import contracts
+from tests.adapters.vault import admin as vault_admin
 from tests.docs import guide
-from tests.vault import admin as vault_admin
 
 WORKFLOWS = guide.ROOT / ".github" / "workflows"
 RULESET = guide.SETUP / "ruleset.json"

@@ -18,12 +18,12 @@ from pathlib import Path
 import hvac
 import pytest
 
+from tests.adapters.kube import admin as kube_admin
 from tests.e2e.conftest import Flow
 from tests.fakes.kube import Access
 from tests.fakes.vault import engines, routing
 from tests.fakes.vault.core import FakeVault
 from tests.fakes.vault.wire import Reply, Req
-from tests.kube import admin as kube_admin
 from tests.reconcile.world import KUBE_TOKEN, KUBE_TOKEN_ENV, SETTINGS
 
 VIA_VAULT = SETTINGS.replace(

@@ -5,7 +5,7 @@ Each payload starts from a real example in ``../shared/contracts/github/webhook-
 the fake's hosts and repository, then patched with the fake's state: the PR's number, author,
 head and base, draft and merge state, the review, the pushed commits. Payloads the examples lack
 (a merged ``closed``, an approved review, a push to main) are derived from the nearest example;
-``tests/github/test_events.py`` validates them against the spec's ``x-webhooks`` schemas.
+``tests/adapters/github/test_events.py`` validates them against the spec's ``x-webhooks`` schemas.
 
     events = Events(fake)
     path = events.write(tmp_path, events.pull_request(pr, "opened"))

@@ -231,6 +231,6 @@ def fake_github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
     """A served ``FakeGitHub``; the adapter's waits (retries, write pacing) are recorded in
     ``fake.sleeps`` instead of slept."""
     fake = FakeGitHub()
-    monkeypatch.setattr("jit.adapters.github_retry.sleep", fake.sleeps.append)
+    monkeypatch.setattr("jit.adapters.github.retry.sleep", fake.sleeps.append)
     with fake.serve():
         yield fake

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from jit.approvals import count_stages, latest_reviews
 from jit.model import Resource, Review, StageResult
+from jit.policy.approvals import count_stages, latest_reviews
 from tests.policy.strategies import HEAD, OLD, context, request, resource, review
 
 TWO_STAGES = resource(stages=[(("acme/dba",), 1), (("acme/sec", "dave"), 1)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jit.policy import evaluate
+from jit.policy.engine import evaluate
 from tests.policy.strategies import context, policies, request, resource
 
 ONCALL = policies(resource(auto=[(("acme/oncall",), 1800), (("carol",), None)]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from jit.model import Hours
-from jit.policy_hours import Verdict, days_text, describe, judge, zone
+from jit.policy.hours import Verdict, days_text, describe, judge, zone
 
 BERLIN = zone("Europe/Berlin")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jit.approvals_matching import EXACT_LIMIT, assign
+from jit.policy.matching import EXACT_LIMIT, assign
 
 
 def test_first_fit_would_fail_where_matching_meets_both() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from jit.policy import evaluate, pending_approvers, team_names
+from jit.policy.engine import evaluate, pending_approvers, team_names
 from tests.policy.strategies import context, policies, request, resource, review
 
 RES = resource(

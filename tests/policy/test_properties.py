@@ -9,11 +9,11 @@ from itertools import product
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jit.approvals import count_stages, latest_reviews
-from jit.approvals_matching import assign
 from jit.model import Context, Policies, Principal, Request, Resource, Review, StageResult
-from jit.policy import evaluate, pending_approvers
-from jit.policy_members import Directory
+from jit.policy.approvals import count_stages, latest_reviews
+from jit.policy.engine import evaluate, pending_approvers
+from jit.policy.matching import assign
+from jit.policy.members import Directory
 from tests.policy.strategies import (
     HEAD,
     OLD,

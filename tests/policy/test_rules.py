@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta, timezone
 from jit.durations import ABSOLUTE_MAX_SECONDS
 from jit.findings import Finding
 from jit.model import Hours
-from jit.policy import access_start, evaluate
+from jit.policy.engine import access_start, evaluate
 from tests.policy.strategies import (
     T0,
     context,

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from jit.plan import MARKER, STATUS_CONTEXT
+from jit.pr.plan import MARKER, STATUS_CONTEXT
 from tests.fakes.events import Events
 from tests.fakes.github import FakeGitHub, fake_github
 from tests.fakes.github_state import Comment, Pull, Status, Symlink, Tree

@@ -13,8 +13,8 @@ import pytest
 
 from jit.findings import Finding
 from jit.markdown import esc
-from jit.plan import PrPlan, RequestPlan
-from jit.plan_render import render
+from jit.pr.plan import PrPlan, RequestPlan
+from jit.pr.render import render
 from tests.pr.test_plan import NOW
 
 ZWSP = "\u200b"

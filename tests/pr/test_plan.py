@@ -1,4 +1,4 @@
-"""The plan comment, its status and description (jit.plan, jit.plan_render): golden files."""
+"""The plan comment, its status and description (jit.pr.plan, jit.pr.render): golden files."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from jit.model import (
     VaultGroup,
     VaultToken,
 )
-from jit.plan import MARKER, PrPlan, RequestPlan, Withdrawal, status_description
-from jit.plan_render import render
+from jit.pr.plan import MARKER, PrPlan, RequestPlan, Withdrawal, status_description
+from jit.pr.render import render
 from tests.pr.golden import assert_golden
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

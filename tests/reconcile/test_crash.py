@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from jit.adapters.git import Git
-from jit.adapters.kube import KubeBackend
-from jit.adapters.vault_backend import VaultBackend
+from jit.adapters.kube.backend import KubeBackend
+from jit.adapters.vault.backend import VaultBackend
 from jit.reconcile import run as runner
 from jit.reconcile.changes import Committer
-from jit.reconcile.plan import ISSUING_LEASE
+from jit.reconcile.diff import ISSUING_LEASE
 from tests.reconcile.world import World
 
 

@@ -9,7 +9,7 @@ import hvac
 
 from jit.commands import reconcile as command
 from jit.commands.reconcile_wiring import Seams
-from tests.kube import admin as kube_admin
+from tests.adapters.kube import admin as kube_admin
 from tests.reconcile.world import KUBE_TOKEN, KUBE_TOKEN_ENV, SETTINGS, World
 
 VIA_VAULT = SETTINGS.replace(

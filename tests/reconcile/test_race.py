@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from jit.adapters.git import Git
-from jit.adapters.vault_backend import VaultBackend
+from jit.adapters.vault.backend import VaultBackend
 from tests.reconcile.test_crash import live
 from tests.reconcile.world import Result, World
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from jit.adapters.git import Git
-from jit.adapters.kube import KubeBackend
-from jit.adapters.vault_backend import VaultBackend
+from jit.adapters.kube.backend import KubeBackend
+from jit.adapters.vault.backend import VaultBackend
 from jit.reconcile import run as runner
-from jit.reconcile.plan import ISSUING_LEASE
+from jit.reconcile.diff import ISSUING_LEASE
 from tests.reconcile.test_crash import Killed, kill_after, live
 from tests.reconcile.test_race import interleave
 from tests.reconcile.world import RESOURCES, World

@@ -26,6 +26,7 @@ from jit.audit.store import AuditLog
 from jit.audit.verify import Verification, verify_log
 from jit.commands import reconcile as command
 from jit.reconcile.state import GrantRecord, StateStore
+from tests.adapters.vault import admin
 from tests.delivery.conftest import KeyPair, make_pair
 from tests.fakes.clock import FakeClock
 from tests.fakes.github import FakeGitHub
@@ -35,7 +36,6 @@ from tests.fakes.oidc import ActionsTokenEndpoint, GitHubOIDC
 from tests.fakes.vault import FakeVault
 from tests.fakes.vault.plugin import vault_contract
 from tests.reconcile.gitrepo import Remote
-from tests.vault import admin
 
 KUBE_TOKEN = "kube-granter-token-5a6b7c"
 KUBE_TOKEN_ENV = "JIT_TEST_KUBE_TOKEN"
@@ -128,7 +128,7 @@ class World:
         self.mock.start()
         self.github = FakeGitHub()
         self.github.register(self.mock)
-        monkeypatch.setattr("jit.adapters.github_retry.sleep", self.github.sleeps.append)
+        monkeypatch.setattr("jit.adapters.github.retry.sleep", self.github.sleeps.append)
         self.vault = FakeVault(self.mock, clock=self.clock, contract=vault_contract())
         self.oidc = GitHubOIDC(self.clock, repository=admin.REPOSITORY, workflow=admin.WORKFLOW)
         self.vault.jwks[self.oidc.issuer] = self.oidc.jwks()

@@ -1,0 +1,246 @@
+"""``VaultBackend``: the ``GrantBackend`` for vault-token, vault-credentials and vault-group.
+
+Handles (recorded in the grant record; none of them is a secret):
+
+- vault-token: ``{"accessor": <wrapped token's accessor>}``
+- vault-credentials: ``{"lease_id": <lease>, "accessor": <holder token's accessor>}``
+  (after crash recovery only ``{"accessor": ...}``: revoking the holder revokes its leases)
+- vault-group: ``{"group": "jit-<grant id>", "group_id": <identity group id>}``
+
+Crash recovery (``find``): a group is found by its deterministic name. Tokens carry
+``meta.jit_grant``; Vault cannot search metadata, so ``find`` lists every token accessor
+(``LIST auth/token/accessors``, needs ``list`` + ``sudo``) and looks each up: one call per live
+token in Vault, paid only for grants whose intent is outstanding after a crash. A found token
+or holder comes back without ``wrap_token`` (the wrapping token died with the crashed run), so
+it can never be delivered: the caller must revoke it and issue again. Extra matches (a create
+retried after an ambiguous failure) are revoked here, so at most one is ever live.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import hvac
+
+from jit.adapters.vault.client import Json, VaultHttp, VaultRequestError
+from jit.adapters.vault.issue import grant_meta, iso, issue_credentials, issue_token, where
+from jit.errors import JitError, OperationalError
+from jit.model import GrantKind, VaultCredentials, VaultGroup, VaultSettings, VaultToken
+from jit.ports import GrantOrder, Issued, RevokeOutcome
+
+log = logging.getLogger("jit.vault")
+KINDS: tuple[GrantKind, ...] = ("vault-token", "vault-credentials", "vault-group")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class VaultBackend:
+    def __init__(
+        self,
+        client: hvac.Client,
+        settings: VaultSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        retries: int = 3,
+        holder_policies: Sequence[str] = ("jit-credentials",),
+        now: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.http = VaultHttp(client, sleep=sleep, retries=retries)
+        self.settings = settings
+        self.holder_policies = tuple(holder_policies)
+        self._now = now
+        self._mount_accessor: str | None = settings.identity_mount_accessor
+
+    # --- issue ---------------------------------------------------------------------------
+
+    def issue(self, order: GrantOrder) -> Issued:
+        now = self._now()
+        if now >= order.expires_at:
+            raise JitError(
+                f"Grant {order.grant_id} expired at {iso(order.expires_at)} before it could be "
+                "issued; nothing was issued."
+            )
+        # Issued late? Then the TTL still ends at expires_at, never later.
+        order = replace(order, starts_at=max(order.starts_at, now))
+        spec = order.resource.grant
+        if isinstance(spec, VaultToken):
+            return issue_token(self.http, order, spec, self.settings)
+        if isinstance(spec, VaultCredentials):
+            return issue_credentials(
+                self.http, order, spec, self.settings, self.holder_policies, self._now
+            )
+        if isinstance(spec, VaultGroup):
+            return self._issue_group(order, spec)
+        raise JitError(f"the Vault backend cannot issue {spec.kind} grants ({where(order)})")
+
+    def _identity_accessor(self) -> str:
+        if self._mount_accessor is None:
+            mounts = (self.http.call("GET", "sys/auth") or {}).get("data") or {}
+            mount = self.settings.identity_mount.strip("/") + "/"
+            accessor = (mounts.get(mount) or {}).get("accessor")
+            if not accessor:
+                raise JitError(
+                    f"Vault has no auth method mounted at auth/{mount} (vault.identity_mount), so "
+                    "vault-group grants cannot find requesters. Set vault.identity_mount or "
+                    "vault.identity_mount_accessor in policies/settings.yaml."
+                )
+            self._mount_accessor = str(accessor)
+        return self._mount_accessor
+
+    def _issue_group(self, order: GrantOrder, spec: VaultGroup) -> Issued:
+        accessor = self._identity_accessor()
+        found = self.http.call(
+            "POST",
+            "identity/lookup/entity",
+            body={"alias_name": order.requester, "alias_mount_accessor": accessor},
+        )
+        entity_id = ((found or {}).get("data") or {}).get("id")
+        if not entity_id:
+            raise OperationalError(
+                f"{order.requester} has no Vault identity yet: they must log in to Vault once "
+                f"through the auth/{self.settings.identity_mount} method (accessor {accessor}). "
+                "Nothing is lost: the grant is retried on the next run.",
+                retryable=True,
+            )
+        name = f"jit-{order.grant_id}"
+        body: Json = {
+            "type": "internal",
+            "policies": list(spec.policies),
+            "member_entity_ids": [entity_id],
+            "metadata": {**grant_meta(order), "expires_at": iso(order.expires_at)},
+        }
+        path = f"identity/group/name/{name}"
+        created = self.http.call("POST", path, body=body, capabilities=["create", "update"])
+        group_id = ((created or {}).get("data") or {}).get("id") or self._group_id(name)
+        if not group_id:
+            raise OperationalError(
+                f"Vault wrote {path} but cannot read it back; retrying next run."
+            )
+        log.info("issued vault-group %s for %s", name, order.requester)
+        return Issued(
+            kind="vault-group",
+            handle={"group": name, "group_id": str(group_id)},
+            details={"entity_id": entity_id, "policies": list(spec.policies)},
+        )
+
+    def _group(self, name: str) -> Json | None:
+        try:
+            answer = self.http.call("GET", f"identity/group/name/{name}")
+        except VaultRequestError as err:
+            if err.status == 404:
+                return None
+            raise
+        data = (answer or {}).get("data")
+        return data if isinstance(data, dict) else None
+
+    def _group_id(self, name: str) -> str | None:
+        group = self._group(name)
+        return str(group["id"]) if group and group.get("id") else None
+
+    # --- find (crash recovery) -------------------------------------------------------------
+
+    def find(self, order: GrantOrder) -> Issued | None:
+        kind = order.resource.grant.kind
+        if kind == "vault-group":
+            name = f"jit-{order.grant_id}"
+            group = self._group(name)
+            if group is None:
+                return None
+            handle = {"group": name, "group_id": str(group.get("id", ""))}
+            return Issued(kind="vault-group", handle=handle, details={"recovered": True})
+        if kind not in KINDS:
+            raise JitError(f"the Vault backend cannot find {kind} grants ({where(order)})")
+        accessors = self._tokens_of(order.grant_id)
+        if not accessors:
+            return None
+        for extra in accessors[1:]:
+            log.warning("revoking duplicate token %s of grant %s", extra, order.grant_id)
+            self._revoke_accessor(extra)
+        details = {"recovered": True, "deliverable": False}
+        return Issued(kind=kind, handle={"accessor": accessors[0]}, details=details)
+
+    def _tokens_of(self, grant_id: str) -> list[str]:
+        """Accessors of live tokens whose ``meta.jit_grant`` is ``grant_id``, oldest first."""
+        try:
+            listing = self.http.call("LIST", "auth/token/accessors", capabilities=["list", "sudo"])
+        except VaultRequestError as err:
+            if err.status == 404:
+                return []
+            raise
+        found: list[tuple[int, str]] = []
+        for accessor in ((listing or {}).get("data") or {}).get("keys") or []:
+            data = self._lookup_accessor(str(accessor))
+            if data is not None and (data.get("meta") or {}).get("jit_grant") == grant_id:
+                found.append((int(data.get("creation_time") or 0), str(accessor)))
+        return [accessor for _, accessor in sorted(found)]
+
+    # --- revoke and check ----------------------------------------------------------------
+
+    def _lookup_accessor(self, accessor: str) -> Json | None:
+        try:
+            answer = self.http.call(
+                "POST", "auth/token/lookup-accessor", body={"accessor": accessor}
+            )
+        except VaultRequestError as err:
+            if err.status == 400 and err.says("invalid accessor"):
+                return None
+            raise
+        return (answer or {}).get("data") or {}
+
+    def _revoke_accessor(self, accessor: str) -> bool:
+        """Revoke a token (its children and leases with it); False if it was already gone."""
+        try:
+            self.http.call("POST", "auth/token/revoke-accessor", body={"accessor": accessor})
+        except VaultRequestError as err:
+            if err.status == 400 and err.says("invalid accessor"):
+                return False
+            raise
+        return True
+
+    def _lease_live(self, lease_id: str) -> bool:
+        try:
+            self.http.call("POST", "sys/leases/lookup", body={"lease_id": lease_id})
+        except VaultRequestError as err:
+            if err.status == 400 and err.says("invalid lease"):
+                return False
+            raise
+        return True
+
+    def revoke(self, kind: GrantKind, handle: Mapping[str, str]) -> RevokeOutcome:
+        if kind == "vault-token":
+            gone = not self._revoke_accessor(handle["accessor"])
+        elif kind == "vault-credentials":
+            lease_id, accessor = handle.get("lease_id"), handle.get("accessor")
+            lease_live = bool(lease_id) and self._lease_live(str(lease_id))
+            if lease_live:
+                self.http.call(
+                    "POST", "sys/leases/revoke", body={"lease_id": lease_id, "sync": True}
+                )
+            holder_live = bool(accessor) and self._revoke_accessor(str(accessor))
+            gone = not (lease_live or holder_live)
+        elif kind == "vault-group":
+            gone = self._group(handle["group"]) is None
+            if not gone:
+                self.http.call("DELETE", f"identity/group/name/{handle['group']}")
+        else:
+            raise JitError(f"the Vault backend cannot revoke {kind} grants")
+        log.info("revoke %s %s: %s", kind, dict(handle), "already gone" if gone else "revoked")
+        return "already-gone" if gone else "revoked"
+
+    def is_live(self, kind: GrantKind, handle: Mapping[str, str]) -> bool:
+        if kind == "vault-token":
+            return self._lookup_accessor(handle["accessor"]) is not None
+        if kind == "vault-credentials":
+            lease_id, accessor = handle.get("lease_id"), handle.get("accessor")
+            if lease_id and self._lease_live(lease_id):
+                return True
+            return bool(accessor) and self._lookup_accessor(str(accessor)) is not None
+        if kind == "vault-group":
+            return self._group(handle["group"]) is not None
+        raise JitError(f"the Vault backend cannot check {kind} grants")
