@@ -31,9 +31,11 @@ def audit() -> None:
 @click.pass_context
 def verify(ctx: click.Context, repo: Path, git: bool | None, grace: str) -> int:
     """Check the hash chain and that every grant was approved and revoked exactly once."""
+    import sys
+
     from jit.commands.audit import run_verify
 
-    ctx.exit(run_verify(repo=repo, git=git, grace=_seconds(grace)))
+    ctx.exit(run_verify(repo=repo, git=git, grace=_seconds(grace), out=sys.stdout))
 
 
 @audit.command()
@@ -58,9 +60,21 @@ def report(
     fmt: str,
 ) -> int:
     """Who had access to what, when, approved by whom, on which PR, revoked how."""
+    import sys
+
     from jit.commands.audit import run_report
 
-    ctx.exit(run_report(repo=repo, since=since, until=until, resource=resource, user=user, fmt=fmt))
+    ctx.exit(
+        run_report(
+            repo=repo,
+            since=since,
+            until=until,
+            resource=resource,
+            user=user,
+            fmt=fmt,
+            out=sys.stdout,
+        )
+    )
 
 
 def _seconds(text: str) -> int:

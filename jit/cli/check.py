@@ -29,6 +29,8 @@ def check(repo: Path, author: str | None, fmt: str, paths: tuple[Path, ...]) -> 
     PATHS are request files or directories, relative to the current directory. Exit status:
     0 no errors (notes and warnings allowed), 1 errors found, 2 usage error, 3 a bug in jit.
     """
+    import sys
+
     from jit.commands.check import run
 
-    return run(repo=repo, author=author, fmt=fmt, paths=paths)
+    return run(repo=repo, author=author, fmt=fmt, paths=paths, out=sys.stdout, err=sys.stderr)

@@ -15,6 +15,9 @@ import click
 )
 def pr(repo: Path) -> int:
     """Validate a request PR in GitHub Actions: plan comment, reviewers, approval status."""
+    import os
+    import sys
+
     from jit.commands.pr import run
 
-    return run(repo=repo)
+    return run(repo=repo, env=dict(os.environ), out=sys.stdout, err=sys.stderr)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from jit.commands.reconcile_wiring import Seams
 
 
 @click.command()
@@ -19,7 +23,7 @@ def reconcile(repo: Path, dry_run: bool, no_push: bool) -> int:
     """Grant what is approved and not yet granted; revoke what expired or was withdrawn."""
     from jit.commands.reconcile import run
 
-    return run(repo=repo, dry_run=dry_run, push=not no_push)
+    return run(repo=repo, dry_run=dry_run, push=not no_push, seams=_seams())
 
 
 @click.command()
@@ -31,4 +35,14 @@ def drift(repo: Path, fmt: str) -> int:
     """Compare recorded grants with Vault and Kubernetes and report any drift."""
     from jit.commands.reconcile import run_drift
 
-    return run_drift(repo=repo, fmt=fmt)
+    return run_drift(repo=repo, fmt=fmt, seams=_seams())
+
+
+def _seams() -> Seams:
+    """The process's environment, clock and standard output."""
+    import os
+    import sys
+
+    from jit.commands.reconcile_wiring import Seams
+
+    return Seams.default(env=os.environ, out=sys.stdout)

@@ -48,6 +48,9 @@ def unwrap(
     MESSAGE is the comment jit posted on your pull request: a file holding it, the text itself,
     or "-" (the default) to read it from standard input. Only trust comments by the jit bot.
     """
+    import os
+    import sys
+
     from jit.commands.unwrap import run
 
     return run(
@@ -56,7 +59,10 @@ def unwrap(
         fmt=fmt,
         message=message,
         passphrase=ask_passphrase,
-        vault_addr=vault_addr,
+        vault_addr=vault_addr or os.environ.get("VAULT_ADDR") or None,
+        stdin=sys.stdin,
+        out=sys.stdout,
+        err=sys.stderr,
     )
 
 

@@ -41,18 +41,15 @@ SUMMARY_CHARS = 900_000  # the job summary holds 1 MiB
 def run(
     repo: Path,
     *,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str],
     now: datetime | None = None,
     github: GitHubPort | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Judge the PR the Actions event is about; see the module docstring."""
+    """Judge the PR the Actions event is about; see the module docstring. ``env`` is the
+    Actions environment (the command line passes the process's)."""
     out, err = out or sys.stdout, err or sys.stderr
-    if env is None:
-        import os
-
-        env = dict(os.environ)
     actions = ActionsEnv.from_env(env)
     if not actions.event_name:
         raise UnsupportedEvent("GITHUB_EVENT_NAME is not set: run jit pr inside GitHub Actions.")

@@ -32,8 +32,8 @@ from jit.redact import log_line
 TRACKED = ("requests", "state", "audit")
 
 
-def run(repo: Path, dry_run: bool, push: bool, *, seams: Seams | None = None) -> int:
-    seams = seams or Seams.default()
+def run(repo: Path, dry_run: bool, push: bool, *, seams: Seams) -> int:
+    """Grant, revoke, commit and push; ``seams`` carries the environment, clock and output."""
     git = Git(repo, push_token=seams.env.get("JIT_GIT_PUSH_TOKEN") or None)
     if not dry_run:
         _check_checkout(git, push)
@@ -59,9 +59,8 @@ def run(repo: Path, dry_run: bool, push: bool, *, seams: Seams | None = None) ->
     return result.exit_code()
 
 
-def run_drift(repo: Path, fmt: str, *, seams: Seams | None = None) -> int:
+def run_drift(repo: Path, fmt: str, *, seams: Seams) -> int:
     """Report drift without changing anything; exit 1 when there is any."""
-    seams = seams or Seams.default()
     snapshot = _load(repo, seams.env)
     ctx = context(repo, snapshot, Git(repo), seams, lazy_github=True)
     records = ctx.store.load()

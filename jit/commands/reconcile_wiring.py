@@ -32,12 +32,11 @@ class Seams:
     sleep: Callable[[float], None] = time.sleep  # backoff between retries
 
     @classmethod
-    def default(cls) -> Seams:
-        import os
-
+    def default(cls, env: Mapping[str, str], out: TextIO) -> Seams:
+        """The real clock and backoff, with the environment and output the caller passes."""
         from jit.adapters.clock import now
 
-        return cls(env=dict(os.environ), clock=now)
+        return cls(env=dict(env), clock=now, out=out)
 
 
 def context(

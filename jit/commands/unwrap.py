@@ -20,10 +20,8 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import SplitResult, urlsplit
-
-import click
 
 from jit.delivery import (
     DeliveryError,
@@ -58,39 +56,47 @@ def run(
     *,
     passphrase: Passphrase | None = None,
     vault_addr: str | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """``passphrase(key_path)`` is asked for a passphrase-protected key; None: such keys fail.
-    ``vault_addr`` is the requester's Vault (default: ``VAULT_ADDR``); a delivery naming any
-    other address is refused."""
+    ``vault_addr`` is the requester's Vault (the command line passes ``--vault-addr`` or
+    ``VAULT_ADDR``); a delivery naming any other address is refused. The comment is read from
+    ``stdin`` when ``message`` is None or ``-``; the secret goes to ``out`` (unless ``output``
+    is given) and progress to ``err`` (defaults: the process's standard streams)."""
+    stdin, out, err = stdin or sys.stdin, out or sys.stdout, err or sys.stderr
     if fmt not in FORMATS:
         raise JitError(f"Unknown --format {fmt!r}; use one of {', '.join(FORMATS)}.")
-    expected = vault_addr or os.environ.get("VAULT_ADDR") or None
-    text, source = _read_message(message)
+    expected = vault_addr or None
+    text, source = _read_message(message, stdin, err)
     payload = _payload(text, source, identity, passphrase)
     check_vault(payload, expected)
-    click.echo(
-        f"Unwrapping grant {payload.grant_id} from {payload.vault_addr} (this works once).",
-        err=True,
-    )
-    with _private_file(output) as write:
+    _say(err, f"Unwrapping grant {payload.grant_id} from {payload.vault_addr} (this works once).")
+    with _private_file(output, out) as write:
         response = _unwrap(payload)
         values = secret_values(response, payload)
         write(render(values, fmt))
     if output is not None:
-        click.echo(
+        _say(
+            err,
             f"Wrote {len(values)} value(s) to {output} (mode 0600). Access ends at {payload.expires_at}.",
-            err=True,
         )
     else:
-        click.echo(f"Access ends at {payload.expires_at}.", err=True)
+        _say(err, f"Access ends at {payload.expires_at}.")
     return EXIT_OK
 
 
-def _read_message(message: str | None) -> tuple[str, str]:
+def _say(stream: TextIO, line: str) -> None:
+    stream.write(line + "\n")
+    stream.flush()
+
+
+def _read_message(message: str | None, stdin: TextIO, err: TextIO) -> tuple[str, str]:
     if message is None or message == "-":
-        if sys.stdin.isatty():
-            click.echo("Paste the delivery comment, then press Ctrl-D:", err=True)
-        return sys.stdin.read(MAX_INPUT), "standard input"
+        if stdin.isatty():
+            _say(err, "Paste the delivery comment, then press Ctrl-D:")
+        return stdin.read(MAX_INPUT), "standard input"
     if "\n" not in message and "BEGIN AGE" not in message and "wrap_token" not in message:
         path = Path(message).expanduser()
         try:
@@ -237,11 +243,16 @@ def env_name(key: str) -> str:
 
 
 @contextlib.contextmanager
-def _private_file(output: Path | None) -> Iterator[Callable[[str], object]]:
+def _private_file(output: Path | None, out: TextIO) -> Iterator[Callable[[str], object]]:
     """Yields ``write(text)``. With a path, a 0600 temp file is made *before* the unwrap (so a
-    bad path costs no single-use token), then renamed over ``output``."""
+    bad path costs no single-use token), then renamed over ``output``; without one, ``out``."""
     if output is None:
-        yield lambda text: click.echo(text, nl=False)
+
+        def write(text: str) -> None:
+            out.write(text)
+            out.flush()
+
+        yield write
         return
     target = output.expanduser()
     if target.is_dir():

@@ -212,7 +212,7 @@ def test_nothing_is_spent_when_the_key_or_the_output_is_wrong(
     assert jit("-o", str(tmp_path), text) == 2  # click refuses a directory
     assert "is a directory" in capsys.readouterr().err
     with pytest.raises(JitError, match="is a directory; give a file name"):
-        run(None, tmp_path, "json", text)
+        run(None, tmp_path, "json", text, vault_addr=ADDRESS)
     assert jit("-o", str(tmp_path / "missing" / "x.json"), text) == 1
     assert "Cannot create a file in" in capsys.readouterr().err
     assert jit(text) == 0  # the wrapping token was never used up
@@ -276,9 +276,9 @@ def test_passphrase_protected_identity(
         import bcrypt  # noqa: F401
     except ImportError:
         with pytest.raises(JitError, match="bcrypt"):
-            run(key, None, "json", text, passphrase=passphrase)
+            run(key, None, "json", text, passphrase=passphrase, vault_addr=ADDRESS)
         return
-    assert run(key, None, "json", text, passphrase=passphrase) == 0
+    assert run(key, None, "json", text, passphrase=passphrase, vault_addr=ADDRESS) == 0
     assert asked == [str(key)]
     assert json.loads(capsys.readouterr().out)["password"] == SECRET
 
@@ -388,3 +388,26 @@ def test_secret_values_for_tokens_in_a_namespace_and_empty_answers() -> None:
     ]
     with pytest.raises(JitError, match="held no values"):
         secret_values({}, payload)
+
+
+def test_the_runner_uses_only_the_streams_and_address_it_is_given(
+    fake_vault: FakeVault,
+    ed_key: KeyPair,
+    home: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command line reads ``VAULT_ADDR`` and passes the process's streams; the runner
+    itself reads neither the environment nor ``sys.std*``."""
+    ed_key.write(home / ".ssh" / "id_ed25519")
+    text = comment(fake_vault, wrapped_credentials(fake_vault), ed_key)
+    with pytest.raises(JitError, match="set VAULT_ADDR or pass --vault-addr"):
+        run(None, None, "json", None, stdin=io.StringIO(text))  # VAULT_ADDR is set, unread
+    stdin, out, err = _Terminal(text), io.StringIO(), io.StringIO()
+    assert run(None, None, "json", "-", vault_addr=ADDRESS, stdin=stdin, out=out, err=err) == 0
+    assert json.loads(out.getvalue())["password"] == SECRET
+    assert err.getvalue() == (
+        "Paste the delivery comment, then press Ctrl-D:\n"
+        f"Unwrapping grant {GRANT} from {fake_vault.address} (this works once).\n"
+        f"Access ends at {ENDS.isoformat()}.\n"
+    )
+    assert capsys.readouterr() == ("", "")
