@@ -8,7 +8,7 @@ import click
 
 from jit import __version__
 from jit.errors import EXIT_BUG, EXIT_USAGE, JitError
-from jit.redact import log_line
+from jit.redact import log_line, redact_secrets
 
 
 def handle_errors(command: click.Command) -> None:
@@ -28,7 +28,7 @@ def handle_errors(command: click.Command) -> None:
     except JitError as exc:
         click.echo(f"Error: {log_line(str(exc))}", err=True)
         if _in_actions():
-            click.echo(f"::error title=jit::{_escape(str(exc))}")
+            click.echo(f"::error title=jit::{_escape(redact_secrets(str(exc)))}")
         code = exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the bug path, by design
         click.echo(
