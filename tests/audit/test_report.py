@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from jit.audit.store import AuditLog
 from jit.commands.audit import run_report
 from jit.errors import UsageError
 from tests.audit.helpers import T0, granted, lifecycle
+from tests.golden import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -51,16 +51,9 @@ def report(repo: Path, fmt: str = "md", **filters: str | None) -> str:
     return out.getvalue()
 
 
-def assert_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("JIT_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
-
-
 @pytest.mark.parametrize("fmt", ["md", "csv", "json"])
 def test_the_report_matches_its_golden_file(repo: Path, fmt: str) -> None:
-    assert_golden(f"report.{fmt}", report(repo, fmt))
+    assert_golden(GOLDEN / f"report.{fmt}", report(repo, fmt))
 
 
 def test_rows_follow_each_grant_to_its_revocation(repo: Path) -> None:

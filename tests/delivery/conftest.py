@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from tests.delivery.helpers import KeyPair, make_pair
 from tests.fakes.vault.plugin import fake_clock, fake_vault, vault_rsps
 
 # fixtures, imported so pytest finds them
 __all__ = ["fake_clock", "fake_vault", "vault_rsps"]
-
-GOLDEN_DIR = Path(__file__).parent / "golden"
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    private: bytes  # OpenSSH private key file content, no passphrase
-    public: str  # "ssh-ed25519 AAAA..."
-    key: PrivateKeyTypes
-
-    def write(self, path: Path) -> Path:
-        path.write_bytes(self.private)
-        path.chmod(0o600)
-        return path
-
-
-def make_pair(key: PrivateKeyTypes) -> KeyPair:
-    private = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.OpenSSH, ser.NoEncryption())
-    public = key.public_key().public_bytes(ser.Encoding.OpenSSH, ser.PublicFormat.OpenSSH).decode()
-    return KeyPair(private, public, key)
 
 
 @pytest.fixture(scope="session")
@@ -55,15 +30,3 @@ def other_key() -> KeyPair:
 @pytest.fixture(scope="session")
 def ecdsa_key() -> KeyPair:
     return make_pair(ec.generate_private_key(ec.SECP256R1()))
-
-
-def assert_golden(name: str, text: str) -> None:
-    """Regenerate with ``JIT_UPDATE_GOLDEN=1 pytest tests/delivery``."""
-    path = GOLDEN_DIR / f"{name}.md"
-    if os.environ.get("JIT_UPDATE_GOLDEN") == "1":
-        GOLDEN_DIR.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"{path} is missing; run JIT_UPDATE_GOLDEN=1 pytest tests/delivery"
-    assert text == path.read_text(encoding="utf-8"), (
-        f"{path} differs; review, then JIT_UPDATE_GOLDEN=1"
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from jit.delivery import (
     DeliveryPayload,
@@ -14,9 +15,10 @@ from jit.delivery import (
     render_plain_token_comment,
     render_refusal_comment,
 )
-from tests.delivery.conftest import assert_golden
-from tests.delivery.test_keys import ED, RSA, SK
+from tests.delivery.helpers import ED, RSA, SK
+from tests.golden import assert_golden
 
+GOLDEN = Path(__file__).parent / "golden"
 GRANT = "alice-incident-4711-3f2a9c1b"
 ENDS = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 UNWRAP_BY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -40,7 +42,7 @@ def test_encrypted_delivery_comment() -> None:
     assert body.splitlines()[0] == delivery_marker(GRANT) == f"<!-- jit:delivery {GRANT} -->"
     assert find_armored(body) == [ARMORED]
     assert "jit unwrap" in body
-    assert_golden("delivery-encrypted", body)
+    assert_golden(GOLDEN / "delivery-encrypted.md", body)
 
 
 def test_encrypted_delivery_comment_without_wrap_deadline_or_skipped_keys() -> None:
@@ -72,7 +74,7 @@ def test_plain_token_comment() -> None:
     assert find_plain_payload(body) == PAYLOAD
     assert "works **only once** and only until **2026-03-02 10:00 UTC**" in body
     assert "someone else did before you" in body
-    assert_golden("delivery-plain-token", body)
+    assert_golden(GOLDEN / "delivery-plain-token.md", body)
 
 
 def test_refusal_comment_lists_the_skipped_keys() -> None:
@@ -85,7 +87,7 @@ def test_refusal_comment_lists_the_skipped_keys() -> None:
     assert body.splitlines()[0] == delivery_marker(GRANT)
     assert "ssh-keygen -t ed25519" in body
     assert "gh ssh-key add ~/.ssh/id_ed25519.pub --type authentication" in body
-    assert_golden("delivery-refused", body)
+    assert_golden(GOLDEN / "delivery-refused.md", body)
 
 
 def test_refusal_comment_with_no_keys_at_all() -> None:

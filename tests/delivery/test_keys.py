@@ -8,19 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from jit.delivery import MAX_RECIPIENTS, choose_delivery, parse_ssh_key
-from tests.delivery.conftest import KeyPair, make_pair
-
-# Made with ssh-keygen; the fingerprints are what `ssh-keygen -lf` printed for them.
-ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJT2wANXkiDwzmbFrB8KAUY4LVe14H8tdMfXUiMUqEW"
-ED_FP = "SHA256:0E/Lys3IamlvUJ1Cnyl9CR1JrtKKQ7S5c5UUhgdhpvw"
-RSA = (
-    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDJFfGKuwaKK6AAYij9yf3e0KrYFhlk4fhD94gveKk9195eG4kIGoRhQqt5A5vN389mRv0/"
-    "BA4zCbgodmTbMeb/fkvKMnssT5zcLKurIQtZ6pOWpjG0IZ08YOMh2lXM0g6hJMQpD2z95zr2yPBLJ3AME32jT8IY4fTvQ6V0G+KYdcS2kCgKYQd"
-    "uIbH8scoKV0ocIZOCRqnYQO+zylNtihZ4ISswvHHYusNWTPgaxndJx9EL3+RPX/I6+//G7IGozX7dMEt8ggjJcET/WwLOOBMyZDgw+Hkmf+eyCDYu"
-    "AJt3gCj+JzLJQ0tLysgkpoF4Meb9DetpFLjUnwp/BYjbOtz3"
-)
-RSA_FP = "SHA256:DPoKJT6gLi9ie+De946Ll2uFDSDkdae6JJspHVuftko"
-SK = "sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIKJT2wANXkiDwzmbFrB8KAUY4LVe14H8tdMfXUiMUqEWAAAABHNzaDo="
+from tests.delivery.helpers import ED, ED_FP, RSA, RSA_FP, SK, KeyPair, make_pair
 
 
 def test_fingerprints_match_ssh_keygen() -> None:

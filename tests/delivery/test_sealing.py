@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from jit.delivery import (
     open_sealed,
     seal,
 )
-from tests.delivery.conftest import KeyPair
+from tests.delivery.helpers import KeyPair, encrypted_openssh
 
 PAYLOAD = DeliveryPayload(
     vault_addr="https://vault.example.com:8200",
@@ -153,20 +151,6 @@ def test_unusable_private_keys_are_explained(ecdsa_key: KeyPair) -> None:
         )
         with pytest.raises(DeliveryError, match="not an SSH private key"):
             load_identity(broken, "broken")
-
-
-def encrypted_openssh(key: KeyPair, tmp_path: Path, passphrase: str) -> bytes:
-    """An OpenSSH key protected by ``passphrase`` (cryptography needs bcrypt; else ssh-keygen)."""
-    try:
-        import bcrypt  # noqa: F401
-    except ImportError:
-        if shutil.which("ssh-keygen") is None:
-            pytest.skip("making a passphrase-protected OpenSSH key needs bcrypt or ssh-keygen")
-        path = key.write(tmp_path / "id_protected")
-        subprocess.run(["ssh-keygen", "-q", "-p", "-N", passphrase, "-f", str(path)], check=True)
-        return path.read_bytes()
-    encryption = ser.BestAvailableEncryption(passphrase.encode())
-    return key.key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.OpenSSH, encryption)
 
 
 def test_passphrase_protected_keys(ed_key: KeyPair, tmp_path: Path) -> None:

@@ -7,73 +7,31 @@ import json
 import logging
 import stat
 import subprocess
-import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
-from jit.cli import main
 from jit.commands.unwrap import env_name, render, run, secret_values
 from jit.delivery import (
     DeliveryPayload,
     choose_delivery,
-    render_delivery_comment,
     render_plain_token_comment,
-    seal,
 )
 from jit.errors import JitError
-from tests.delivery.conftest import KeyPair
+from tests.delivery.helpers import (
+    ENDS,
+    GRANT,
+    SECRET,
+    KeyPair,
+    comment,
+    encrypted_openssh,
+    jit,
+    wrapped_credentials,
+    wrapped_token,
+)
 from tests.fakes.vault import FakeVault
 from tests.fakes.vault.core import ADDRESS
-
-SECRET = "pw-Zq8!'\"$HOME `x`"
-GRANT = "alice-incident-4711-3f2a9c1b"
-ENDS = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
-
-
-def vault_call(
-    vault: FakeVault, path: str, body: dict[str, Any], wrap_ttl: int | None = None
-) -> dict[str, Any]:
-    headers = {"X-Vault-Token": vault.root_token}
-    if wrap_ttl:
-        headers["X-Vault-Wrap-TTL"] = str(wrap_ttl)
-    response = requests.post(f"{vault.address}/v1/{path}", json=body, headers=headers, timeout=5)
-    assert response.status_code in (200, 204), response.text
-    return response.json() if response.content else {}
-
-
-def wrapped_credentials(vault: FakeVault) -> str:
-    """What the grant side does for vault-credentials: wrap the secret with sys/wrapping/wrap."""
-    answer = vault_call(
-        vault, "sys/wrapping/wrap", {"username": "v-alice-x1", "password": SECRET}, wrap_ttl=300
-    )
-    return str(answer["wrap_info"]["token"])
-
-
-def wrapped_token(vault: FakeVault) -> str:
-    """What the grant side does for vault-token: create through the token role, wrapped."""
-    vault_call(vault, "auth/token/roles/jit", {"allowed_policies": ["default"], "orphan": True})
-    answer = vault_call(
-        vault, "auth/token/create/jit", {"policies": ["default"], "ttl": "1h"}, wrap_ttl=300
-    )
-    return str(answer["wrap_info"]["token"])
-
-
-def comment(vault: FakeVault, wrap_token: str, *keys: KeyPair) -> str:
-    payload = DeliveryPayload(vault.address, None, wrap_token, GRANT, ENDS.isoformat())
-    plan = choose_delivery([k.public for k in keys], "refuse")
-    return render_delivery_comment(
-        grant_id=GRANT,
-        requester="alice",
-        resource="db-orders",
-        expires_at=ENDS,
-        unwrap_by=None,
-        armored=seal(payload, plan.recipients),
-        plan=plan,
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -88,19 +46,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (home / ".ssh").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     return home
-
-
-def jit(*args: str) -> int:
-    """Run the real command line (click, the error handler, exit codes) in-process."""
-    old = sys.argv
-    sys.argv = ["jit", "unwrap", *args]
-    try:
-        main()
-    except SystemExit as done:
-        return int(done.code or 0)
-    finally:
-        sys.argv = old
-    raise AssertionError("main() always exits")
 
 
 def test_unwrap_a_credential_from_a_comment_file(
@@ -261,8 +206,6 @@ def test_missing_input_and_keys_are_explained(
 def test_passphrase_protected_identity(
     fake_vault: FakeVault, ed_key: KeyPair, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.delivery.test_sealing import encrypted_openssh
-
     key = tmp_path / "id_protected"
     key.write_bytes(encrypted_openssh(ed_key, tmp_path, "correct horse"))
     asked: list[str] = []

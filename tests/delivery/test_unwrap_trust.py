@@ -21,11 +21,11 @@ from jit.delivery import (
     choose_delivery,
     render_plain_token_comment,
 )
-from tests.delivery.conftest import KeyPair
-from tests.delivery.test_unwrap import (
+from tests.delivery.helpers import (
     ENDS,
     GRANT,
     SECRET,
+    KeyPair,
     comment,
     jit,
     wrapped_credentials,

@@ -8,6 +8,7 @@ posted by the jit bot: a phishing aid. ``esc`` breaks them with a zero-width spa
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +16,8 @@ from jit.findings import Finding
 from jit.markdown import esc
 from jit.pr.plan import PrPlan, RequestPlan
 from jit.pr.render import render
-from tests.pr.test_plan import NOW
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 ZWSP = "\u200b"
 #: What cmark-gfm's autolink extension starts a link at (scheme://, www., e-mail).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -24,8 +25,9 @@ from jit.model import (
 )
 from jit.pr.plan import MARKER, PrPlan, RequestPlan, Withdrawal, status_description
 from jit.pr.render import render
-from tests.pr.golden import assert_golden
+from tests.golden import assert_golden
 
+GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 DB = Resource(
     id="prod-db-readonly",
@@ -117,7 +119,7 @@ def test_pending_request() -> None:
     assert status_description(plan) == (
         "Waiting for 1 approval on 1 request; see the jit plan comment for who may approve."
     )
-    assert_golden("pending", render(plan))
+    assert_golden(GOLDEN / "pending.md", render(plan))
 
 
 def test_approved_request() -> None:
@@ -125,7 +127,7 @@ def test_approved_request() -> None:
     assert plan.state == "success"
     assert status_description(plan) == "Ready to merge: 1 request approved."
     assert plan.requests[0].missing == 0
-    assert_golden("approved", render(plan))
+    assert_golden(GOLDEN / "approved.md", render(plan))
 
 
 def test_auto_approved_scheduled_request_in_a_draft() -> None:
@@ -139,7 +141,7 @@ def test_auto_approved_scheduled_request_in_a_draft() -> None:
     plan = _plan(RequestPlan(req.path, req, DB, decision), draft=True)
     assert plan.state == "success"
     assert status_description(plan) == "Ready to merge: 1 request approved (1 automatically)."
-    assert_golden("auto-approved-draft", render(plan))
+    assert_golden(GOLDEN / "auto-approved-draft.md", render(plan))
 
 
 HOSTILE = "<img src=x onerror=alert(1)> @mallory `tick` | pipe <!-- jit:plan --> [link](http://x)"
@@ -190,7 +192,7 @@ def test_invalid_request_with_hostile_text() -> None:
         and not re.search(r"(?<!\\)\]\(", outside)
     )
     assert "<img" in body  # the value is shown, inside a code span
-    assert_golden("invalid-hostile", body)
+    assert_golden(GOLDEN / "invalid-hostile.md", body)
 
 
 def test_unknown_resource_and_unparsed_file() -> None:
@@ -247,7 +249,7 @@ def test_many_requests_fold_and_withdrawals() -> None:
     )
     plan = _plan(*requests, withdrawals=withdrawals)
     assert plan.state == "failure"
-    assert_golden("many-with-withdrawals", render(plan))
+    assert_golden(GOLDEN / "many-with-withdrawals.md", render(plan))
     ok = replace(plan, withdrawals=withdrawals[:2])
     assert (
         status_description(ok)
@@ -258,14 +260,14 @@ def test_many_requests_fold_and_withdrawals() -> None:
 def test_withdrawal_only() -> None:
     plan = _plan(withdrawals=(Withdrawal("requests/alice/old.yaml", "alice", "prod-db-readonly"),))
     assert status_description(plan) == "Ready to merge: 1 withdrawal to revoke on merge."
-    assert_golden("withdrawal", render(plan))
+    assert_golden(GOLDEN / "withdrawal.md", render(plan))
 
 
 def test_not_a_request_pr() -> None:
     plan = _plan(request_pr=False)
     assert plan.state == "success"
     assert status_description(plan) == "No access requests in this PR; code-owner review decides."
-    assert_golden("not-a-request-pr", render(plan))
+    assert_golden(GOLDEN / "not-a-request-pr.md", render(plan))
 
 
 def test_empty_request_pr_is_nothing_to_do() -> None:

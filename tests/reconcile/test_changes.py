@@ -15,7 +15,7 @@ from jit.errors import OperationalError
 from jit.reconcile.changes import Change, Committer, Guard, message
 from jit.reconcile.state import StateStore
 from tests.reconcile.gitrepo import Remote, git
-from tests.reconcile.test_state import make
+from tests.reconcile.helpers import make
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 BOT = Identity("jit-bot", "jit-bot@users.noreply.github.com")

@@ -8,7 +8,6 @@ intent lease has passed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -18,39 +17,8 @@ from jit.adapters.vault.backend import VaultBackend
 from jit.reconcile import run as runner
 from jit.reconcile.changes import Committer
 from jit.reconcile.diff import ISSUING_LEASE
+from tests.reconcile.helpers import KINDS, Killed, kill_after, kill_before, live
 from tests.reconcile.world import World
-
-
-class Killed(BaseException):
-    """The runner was killed here."""
-
-
-def kill_after(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, call: int = 1) -> None:
-    original = getattr(owner, name)
-    seen = {"n": 0}
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        seen["n"] += 1
-        if seen["n"] == call:
-            raise Killed(name)
-        return result
-
-    monkeypatch.setattr(owner, name, wrapper)
-
-
-def kill_before(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, call: int = 1) -> None:
-    original = getattr(owner, name)
-    seen = {"n": 0}
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        seen["n"] += 1
-        if seen["n"] == call:
-            raise Killed(name)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, wrapper)
-
 
 STEPS: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
     "after the intent is pushed": lambda mp: kill_after(mp, runner, "_commit_intents"),
@@ -62,32 +30,6 @@ STEPS: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
     "after the result commit, before its push": lambda mp: kill_before(mp, Git, "push", 2),
     "after the push, before the comments": lambda mp: kill_before(mp, runner, "_comment"),
 }
-KINDS = {
-    "vault-credentials": "db-read",
-    "vault-token": "db-token",
-    "vault-group": "db-group",
-    "kubernetes-rolebinding": "orders-debug",
-}
-
-
-def live(world: World, kind: str, grant_id: str) -> int:
-    now = world.clock.now()
-    tokens = [
-        t
-        for t in world.vault.tokens.all()
-        if (t.meta or {}).get("jit_grant") == grant_id
-        and (t.expire_time is None or t.expire_time > now)
-    ]
-    if kind == "vault-token":
-        return len(tokens)
-    if kind == "vault-credentials":
-        holders = {t.id for t in tokens}
-        leases = [lease for lease in world.vault.leases.all() if lease.token_id in holders]
-        assert len(leases) == len(tokens)
-        return len(leases)
-    if kind == "vault-group":
-        return len([g for g in world.groups() if g == f"jit-{grant_id}"])
-    return len([b for b in world.bindings() if b == f"jit-{grant_id}"])
 
 
 @pytest.mark.parametrize("step", list(STEPS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.reconcile.test_state import make
+from tests.reconcile.helpers import make
 from tests.reconcile.world import World
 
 

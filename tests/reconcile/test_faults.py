@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.reconcile.test_crash import KINDS, live
+from tests.reconcile.helpers import KINDS, live
 from tests.reconcile.world import World
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from jit.reconcile import notices
-from tests.reconcile.test_state import make
+from tests.golden import assert_golden
+from tests.reconcile.helpers import make
 
 GOLDEN = Path(__file__).parent / "golden"
 RECORD = make(
@@ -16,13 +16,6 @@ RECORD = make(
     kind="kubernetes-rolebinding",
     handle={"binding_kind": "RoleBinding", "name": "jit-alice-db-1a2b3c4d", "namespace": "orders"},
 )
-
-
-def golden(name: str, text: str) -> None:
-    path = GOLDEN / f"{name}.md"
-    if os.environ.get("JIT_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -38,7 +31,7 @@ def golden(name: str, text: str) -> None:
     ],
 )
 def test_comment(name: str, text: str) -> None:
-    golden(name, text)
+    assert_golden(GOLDEN / f"{name}.md", text)
 
 
 def test_hostile_text_renders_as_plain_text() -> None:
@@ -54,8 +47,9 @@ def test_hostile_text_renders_as_plain_text() -> None:
 
 
 def test_a_withdrawal_by_neither_the_requester_nor_a_revoker_is_explained() -> None:
-    golden(
-        "revoked-withdrawn-neither", notices.revoked(RECORD, "withdrawn", "mallory", 0, "neither")
+    assert_golden(
+        GOLDEN / "revoked-withdrawn-neither.md",
+        notices.revoked(RECORD, "withdrawn", "mallory", 0, "neither"),
     )
     body = notices.revoked(RECORD, "withdrawn", "@evil", 0, "revoker")
     assert "@evil" not in body and "(a revoker of this resource)" in body

@@ -8,34 +8,13 @@ one of them loses every push race it could.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from jit.adapters.git import Git
 from jit.adapters.vault.backend import VaultBackend
-from tests.reconcile.test_crash import live
+from tests.reconcile.helpers import interleave, live
 from tests.reconcile.world import Result, World
-
-
-def interleave(
-    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, call: int, second: Callable[[], None]
-) -> None:
-    """Run ``second`` (to completion) just before the ``call``-th call of ``owner.name``."""
-    original = getattr(owner, name)
-    state = {"n": 0, "busy": False}
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not state["busy"]:
-            state["n"] += 1
-            if state["n"] == call:
-                state["busy"] = True
-                second()
-                state["busy"] = False
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, wrapper)
 
 
 def setup(world: World) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reconcile.test_crash import live
+from tests.reconcile.helpers import live
 from tests.reconcile.world import World
 
 

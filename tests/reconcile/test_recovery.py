@@ -10,8 +10,7 @@ from jit.adapters.kube.backend import KubeBackend
 from jit.adapters.vault.backend import VaultBackend
 from jit.reconcile import run as runner
 from jit.reconcile.diff import ISSUING_LEASE
-from tests.reconcile.test_crash import Killed, kill_after, live
-from tests.reconcile.test_race import interleave
+from tests.reconcile.helpers import Killed, interleave, kill_after, live
 from tests.reconcile.world import RESOURCES, World
 
 LEASE = ISSUING_LEASE.total_seconds()

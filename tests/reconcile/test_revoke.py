@@ -6,18 +6,13 @@ import hvac
 import pytest
 
 from jit.reconcile.state import GrantRecord
-from tests.reconcile.test_crash import KINDS, live
+from tests.reconcile.helpers import KINDS, live, revoked_entry
 from tests.reconcile.world import World
 
 
 def only(world: World) -> GrantRecord:
     (record,) = world.records().values()
     return record
-
-
-def revoked_entry(world: World, grant_id: str) -> dict[str, object]:
-    (entry,) = [e for e in world.audit() if e["type"] == "revoked" and e["grant_id"] == grant_id]
-    return entry
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

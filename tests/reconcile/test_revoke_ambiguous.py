@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.reconcile.test_revoke import revoked_entry
+from tests.reconcile.helpers import revoked_entry
 from tests.reconcile.world import World
 
 

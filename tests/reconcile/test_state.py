@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,36 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jit.errors import JitError
-from jit.reconcile.state import GrantRecord, StateStore, format_time, grant_id, parse_time
+from jit.reconcile.state import StateStore, format_time, grant_id, parse_time
+from tests.reconcile.helpers import NOW, make
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-def make(gid: str = "alice-db-1a2b3c4d", **changes: object) -> GrantRecord:
-    base = GrantRecord(
-        grant_id=gid,
-        request_id="requests/alice/db",
-        request_path="requests/alice/db.yaml",
-        requester="alice",
-        resource="orders-db",
-        kind="vault-credentials",
-        approvers=("carol", "dave"),
-        pr=7,
-        pr_url="https://github.fake/acme/access/pull/7",
-        merge_commit="m" * 40,
-        added_commit="a" * 40,
-        request_blob="b" * 40,
-        starts_at=NOW,
-        expires_at=NOW + timedelta(hours=2),
-        status="active",
-        run_id="r1",
-        intent_at=NOW,
-        granted_at=NOW,
-        handle={"lease_id": "database/creds/ro/abc"},
-        details={"lease_duration": 7200},
-    )
-    return base.evolve(**changes)
 
 
 def test_grant_id_follows_the_documented_rule() -> None:

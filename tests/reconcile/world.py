@@ -27,7 +27,7 @@ from jit.audit.verify import Verification, verify_log
 from jit.commands import reconcile as command
 from jit.reconcile.state import GrantRecord, StateStore
 from tests.adapters.vault import admin
-from tests.delivery.conftest import KeyPair, make_pair
+from tests.delivery.helpers import KeyPair, make_pair
 from tests.fakes.clock import FakeClock
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_state import Pull
