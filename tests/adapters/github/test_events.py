@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contracts import github_webhook_validator
+from tests.contracts import contract_webhook_examples, github_webhook_validator, webhook_examples
 from tests.fakes.events import Events
 from tests.fakes.github import FakeGitHub
 
@@ -125,3 +125,21 @@ def test_event_file_and_environment(
     assert env["GITHUB_STEP_SUMMARY"].endswith("summary.md")
     target = events.env("pull_request_target", path, pr=pr)
     assert target["GITHUB_SHA"] == fake_github.main_sha
+
+
+def test_vendored_webhook_examples_are_the_contracts_own() -> None:
+    """Each vendored example is, byte for byte as JSON, an example in the contracts' file:
+    the copy cannot drift from GitHub's real payloads."""
+    vendored = webhook_examples()
+    real = contract_webhook_examples()
+    assert set(vendored) == {
+        "pull_request",
+        "pull_request_review",
+        "push",
+        "workflow_dispatch",
+        "workflow_run",
+    }
+    for event, examples in vendored.items():
+        assert examples, event
+        for example in examples:
+            assert example in real[event], f"a vendored {event} example is not in the contracts"
