@@ -337,7 +337,7 @@ def test_credentials_read_and_work_and_end_with_their_holder_token(ready: Replay
     role's 24h, and only the holder token's end takes the lease and the role away."""
     job = _job_token(ready)
     asked = time.time()
-    holder = _holder(ready, job, "6s")
+    holder = _holder(ready, job, "10s")
     creds = _read_credentials(ready, holder["client_token"])
     user, password = creds["data"]["username"], creds["data"]["password"]
     default_ttl = _guide_value("vault write database/roles/orders-readonly", "default_ttl")
