@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 import hvac
 
-from jit.adapters.vault.client import Json, VaultHttp, VaultRequestError
+from jit.adapters.vault.client import NO_TOKEN, Json, VaultHttp, VaultRequestError
 from jit.adapters.vault.issue import grant_meta, iso, issue_credentials, issue_token, where
 from jit.errors import JitError, OperationalError
 from jit.model import GrantKind, VaultCredentials, VaultGroup, VaultSettings, VaultToken
@@ -194,14 +194,20 @@ class VaultBackend:
         return (answer or {}).get("data") or {}
 
     def _revoke_accessor(self, accessor: str) -> bool:
-        """Revoke a token (its children and leases with it); False if it was already gone."""
+        """Revoke a token (its children and leases with it); False if it was already gone.
+
+        Vault and OpenBao answer an accessor with no token ``200`` with the warning
+        ``No token found with this accessor``; older servers said ``400 invalid accessor``.
+        """
         try:
-            self.http.call("POST", "auth/token/revoke-accessor", body={"accessor": accessor})
+            answer = self.http.call(
+                "POST", "auth/token/revoke-accessor", body={"accessor": accessor}
+            )
         except VaultRequestError as err:
             if err.status == 400 and err.says("invalid accessor"):
                 return False
             raise
-        return True
+        return not any(w == NO_TOKEN for w in (answer or {}).get("warnings") or ())
 
     def _lease_live(self, lease_id: str) -> bool:
         try:
