@@ -14,10 +14,11 @@ fake alone (test_vault_faults.py); Kubernetes credentials need a cluster and are
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.oidc import GitHubOIDC
 from tests.fakes.vault import FakeVault
 from tests.fakes.vault.plugin import vault_contract
+from tests.real.servers import OpenBao, Postgres
 
 pytestmark = pytest.mark.real
 
@@ -334,25 +336,39 @@ def _send(target: Target, oidc: GitHubOIDC, case: Case) -> Answer:
 
 
 @pytest.fixture(scope="module")
-def servers(openbao_for_diff: str, postgres_for_diff: Json) -> Iterator[tuple[Target, Target]]:
+def orders_db(postgres_server: Postgres) -> Iterator[Json]:
+    """A database with one table, and the database engine's own user as docs/admin.md sets it
+    up: LOGIN CREATEROLE, and SELECT ... WITH GRANT OPTION on the tables it hands out."""
+    name, user = "diff" + secrets.token_hex(4), "vault" + secrets.token_hex(4)
+    password = secrets.token_hex(12)
+    postgres_server.sql(f'CREATE DATABASE "{name}"')
+    postgres_server.sql(
+        f'CREATE TABLE items (id int); CREATE ROLE "{user}" LOGIN CREATEROLE PASSWORD '
+        f"'{password}'; GRANT SELECT ON items TO \"{user}\" WITH GRANT OPTION;",
+        database=name,
+    )
+    try:
+        yield {"connection_url": postgres_server.url(name), "username": user, "password": password}
+    finally:
+        postgres_server.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def servers(openbao_server: OpenBao, orders_db: Json) -> Iterator[tuple[Target, Target]]:
+    """Both servers after the same set-up. The real one in its root namespace (as jit's default
+    set-up uses it); no other test uses that namespace (tests/real/plugin.py gives each its own)."""
     oidc = oidc_at_real_time()
     clock = FakeClock(datetime.now(UTC))
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.add_passthru(openbao_for_diff)
+        rsps.add_passthru(openbao_server.address)
         fake_vault = FakeVault(rsps, clock=clock, contract=vault_contract())
         del fake_vault.mounts["auth/github/"]  # OpenBao has no github auth method
         fake = Target("fake", fake_vault.address, fake_vault.root_token, clock.advance)
-        real = Target("real", openbao_for_diff, "root", _sleep)
+        real = Target("real", openbao_server.address, openbao_server.root_token, time.sleep)
         set_up(fake, oidc, enable=False, db_connection={})
-        set_up(real, oidc, enable=True, db_connection=postgres_for_diff)
+        set_up(real, oidc, enable=True, db_connection=orders_db)
         yield fake, real
         assert not fake_vault.violations
-
-
-def _sleep(seconds: float) -> None:
-    import time
-
-    time.sleep(seconds)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -366,49 +382,3 @@ def test_fake_answers_like_the_real_server(servers: tuple[Target, Target], case:
         {"status": expected.status, "content_type": expected.content_type, "body": expected.body},
     )
     assert not found, f"{case.name}: the fake differs from the real server:\n" + "\n".join(found)
-
-
-# TEMPORARY until B1's fixtures are merged.
-@pytest.fixture(scope="module")
-def openbao_for_diff() -> Iterator[str]:
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    bao = Path(sys.executable).parent / "bao"
-    proc = subprocess.Popen(
-        [
-            str(bao),
-            "server",
-            "-dev",
-            "-dev-root-token-id=root",
-            f"-dev-listen-address=127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import requests
-
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/v1/sys/health", timeout=1).close()
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait()
-
-
-@pytest.fixture(scope="module")
-def postgres_for_diff() -> Json:
-    port = Path("/tmp/b2pgport").read_text().strip()
-    return {
-        "connection_url": f"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{port}/orders?sslmode=disable",
-        "username": "vault",
-        "password": "vaultpw",
-    }
