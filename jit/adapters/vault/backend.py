@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import hvac
 
@@ -38,6 +38,17 @@ KINDS: tuple[GrantKind, ...] = ("vault-token", "vault-credentials", "vault-group
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _with_end(issued: Issued, now: datetime) -> Issued:
+    """``ends_at`` from the TTLs Vault reported: the token's, or for credentials the sooner of
+    the holder token's and the lease's (either ending ends the credential)."""
+    ttls = [
+        value
+        for key in ("token_ttl", "holder_ttl", "lease_duration")
+        if isinstance(value := issued.details.get(key), int) and value > 0
+    ]
+    return replace(issued, ends_at=now + timedelta(seconds=min(ttls))) if ttls else issued
 
 
 class VaultBackend:
@@ -70,11 +81,12 @@ class VaultBackend:
         order = replace(order, starts_at=max(order.starts_at, now))
         spec = order.resource.grant
         if isinstance(spec, VaultToken):
-            return issue_token(self.http, order, spec, self.settings)
+            return _with_end(issue_token(self.http, order, spec, self.settings), now)
         if isinstance(spec, VaultCredentials):
-            return issue_credentials(
+            issued = issue_credentials(
                 self.http, order, spec, self.settings, self.holder_policies, self._now
             )
+            return _with_end(issued, now)
         if isinstance(spec, VaultGroup):
             return self._issue_group(order, spec)
         raise JitError(f"the Vault backend cannot issue {spec.kind} grants ({where(order)})")
