@@ -203,6 +203,9 @@ class VaultSettings:
     identity_mount_accessor: str | None = None
     identity_mount: str = "github"
     wrap_ttl: int = 3600  # seconds a wrapping token for delivery stays valid
+    #: The longest a Vault token jit issues can live (seconds): the token auth mount's max TTL
+    #: after docs/admin.md's ``vault auth tune -max-lease-ttl=2160h token/`` (768h untuned).
+    max_ttl: int = 2160 * 3600
 
 
 @dataclass(frozen=True)

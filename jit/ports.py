@@ -124,6 +124,9 @@ class Issued:
     wrap_token: str | None = field(default=None, repr=False)
     wrap_ttl: int | None = None
     details: Mapping[str, object] = field(default_factory=dict)  # non-secret facts
+    #: When the service itself ends the access, as it reports it (a token's or lease's TTL
+    #: from the moment of issue); None when it does not end it by itself (a group).
+    ends_at: datetime | None = None
 
 
 RevokeOutcome = Literal["revoked", "already-gone"]

@@ -60,6 +60,9 @@ REQUIRED: dict[str, frozenset[str]] = {
     "drift": frozenset({"what"}),
 }
 OPTIONAL: dict[str, frozenset[str]] = {
+    # A service (Vault) ends the access before the grant's end: ``expires_at`` is its end,
+    # ``requested_expires_at`` the end the request asked for.
+    "granted": frozenset({"requested_expires_at"}),
     "delivery": frozenset({"recipients_fingerprints"}),
     "grant-failed": frozenset({"grant_id"}),
     "revoked": frozenset({"by", "by_role"}),
@@ -190,8 +193,9 @@ def granted(
     granted_at: datetime,
     expires_at: datetime,
     handle: Mapping[str, str],
+    requested_expires_at: datetime | None = None,
 ) -> Payload:
-    return {
+    payload: Payload = {
         "type": "granted",
         "grant_id": grant_id,
         "request_id": request_id,
@@ -206,6 +210,9 @@ def granted(
         "expires_at": format_ts(expires_at),
         "handle": dict(handle),
     }
+    if requested_expires_at is not None:
+        payload["requested_expires_at"] = format_ts(requested_expires_at)
+    return payload
 
 
 def delivery(

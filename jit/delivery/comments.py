@@ -49,6 +49,7 @@ def render_delivery_comment(
     unwrap_by: datetime | None,
     armored: str,
     plan: DeliveryPlan,
+    asked_until: datetime | None = None,
 ) -> str:
     keys = ", ".join(_key(k) for k in plan.recipients)
     return "\n".join(
@@ -58,7 +59,7 @@ def render_delivery_comment(
             "",
             f"The secret is encrypted to your SSH keys on GitHub, so only you can open it: {keys}.",
             "",
-            _facts(grant_id, expires_at, unwrap_by),
+            _facts(grant_id, expires_at, unwrap_by, asked_until),
             "",
             "**To get it**, copy this whole comment (or just the block below) and run:",
             "",
@@ -83,6 +84,7 @@ def render_plain_token_comment(
     unwrap_by: datetime | None,
     payload: DeliveryPayload,
     plan: DeliveryPlan,
+    asked_until: datetime | None = None,
 ) -> str:
     deadline = f" and only until **{when(unwrap_by)}**" if unwrap_by else ""
     return "\n".join(
@@ -94,7 +96,7 @@ def render_plain_token_comment(
             "plain wrapping token instead. Anyone who can read this pull request can see the token "
             f"below, but it works **only once**{deadline}.",
             "",
-            _facts(grant_id, expires_at, unwrap_by),
+            _facts(grant_id, expires_at, unwrap_by, asked_until),
             "",
             "**To get it**, copy this whole comment and run:",
             "",
@@ -140,13 +142,23 @@ def render_refusal_comment(
     )
 
 
-def _facts(grant_id: str, expires_at: datetime, unwrap_by: datetime | None) -> str:
+def _facts(
+    grant_id: str,
+    expires_at: datetime,
+    unwrap_by: datetime | None,
+    asked_until: datetime | None = None,
+) -> str:
     rows = [
         "| | |",
         "|---|---|",
         f"| Grant | {code(grant_id, table=True)} |",
         f"| Access ends | {when(expires_at)} |",
     ]
+    if asked_until is not None:
+        rows.append(
+            f"| Asked until | {when(asked_until)}: Vault allows no longer, so access ends "
+            "earlier (ask for the rest in a new request then) |"
+        )
     if unwrap_by is not None:
         rows.append(f"| Unwrap before | {when(unwrap_by)} (it works once) |")
     return "\n".join(rows)

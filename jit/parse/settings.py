@@ -55,6 +55,10 @@ def with_env(settings: Settings, env: Mapping[str, str]) -> Settings:
     return replace(settings, vault=replace(settings.vault, **changes)) if changes else settings
 
 
+#: Durations under ``vault:`` (text in the file, seconds in ``VaultSettings``).
+_DURATIONS = ("wrap_ttl", "max_ttl")
+
+
 def _check(path: str, loaded: Loaded) -> list[Finding]:
     data = cast(dict[str, Any], loaded.data)
     findings: list[Finding] = []
@@ -63,11 +67,12 @@ def _check(path: str, loaded: Loaded) -> list[Finding]:
         line, column = loaded.positions.get(key) or (None, None)
         findings.append(Finding(path, line, column, code, "error", message))
 
-    wrap_ttl = data.get("vault", {}).get("wrap_ttl")
-    if wrap_ttl is not None:
-        seconds = check_duration(wrap_ttl, "wrap_ttl")
-        if isinstance(seconds, Problem):
-            add("vault.wrap_ttl", seconds.code, seconds.message)
+    for key in _DURATIONS:
+        value = data.get("vault", {}).get(key)
+        if value is not None:
+            seconds = check_duration(value, key)
+            if isinstance(seconds, Problem):
+                add(f"vault.{key}", seconds.code, seconds.message)
     for name, cluster in data.get("kubernetes", {}).get("clusters", {}).items():
         key = f"kubernetes.clusters.{name}"
         if ("ca_file" in cluster) == ("ca_data" in cluster):
@@ -89,8 +94,9 @@ def _check(path: str, loaded: Loaded) -> list[Finding]:
 
 def _build(data: dict[str, Any]) -> Settings:
     vault: dict[str, Any] = dict(data.get("vault", {}))
-    if "wrap_ttl" in vault:
-        vault["wrap_ttl"] = check_duration(vault["wrap_ttl"])  # _check vetted it
+    for key in _DURATIONS:
+        if key in vault:
+            vault[key] = check_duration(vault[key])  # _check vetted it
     vault_settings = VaultSettings(**vault)
     clusters = {
         name: KubernetesCluster(name=name, **spec)

@@ -23,7 +23,7 @@ from jit.delivery import DeliveryPlan as Chosen
 from jit.model import DeliveryFallback
 from jit.ports import GitHubPort, Issued
 from jit.reconcile.runtime import DeliveryPlan
-from jit.reconcile.state import GrantRecord
+from jit.reconcile.state import GrantRecord, parse_time
 
 _METHODS = {"age": "age-ssh", "wrapping-token": "wrapping-token", "refuse": "refused"}
 
@@ -69,6 +69,8 @@ class SshDeliverer:
             expires_at=record.expires_at.isoformat(),
         )
         unwrap_by = self.clock() + timedelta(seconds=issued.wrap_ttl or self.wrap_ttl)
+        asked = record.details.get("requested_expires_at")
+        asked_until = parse_time(asked) if isinstance(asked, str) else None
         if chosen.method == "age":
             return render_delivery_comment(
                 grant_id=record.grant_id,
@@ -78,6 +80,7 @@ class SshDeliverer:
                 unwrap_by=unwrap_by,
                 armored=seal(payload, chosen.recipients),
                 plan=chosen,
+                asked_until=asked_until,
             )
         if chosen.method == "wrapping-token":
             return render_plain_token_comment(
@@ -88,6 +91,7 @@ class SshDeliverer:
                 unwrap_by=unwrap_by,
                 payload=payload,
                 plan=chosen,
+                asked_until=asked_until,
             )
         raise ValueError(f"grant {record.grant_id}: delivery was refused")
 

@@ -8,6 +8,7 @@ other order could record a grant whose secret nobody ever received.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 from jit.audit import entries
 from jit.audit.entries import is_secret_key
@@ -18,10 +19,13 @@ from jit.reconcile import notices
 from jit.reconcile.changes import Change, Guard
 from jit.reconcile.intents import ISSUING, Intent
 from jit.reconcile.runtime import SECRET_KINDS, DeliveryPlan, RunContext
-from jit.reconcile.state import GrantRecord
+from jit.reconcile.state import GrantRecord, format_time, parse_time
 from jit.redact import redact_secrets
 
 Payload = Mapping[str, object]
+#: Vault's TTLs are whole seconds counted from its own clock: an end this much sooner than
+#: the grant's is not a cut.
+END_SLACK = timedelta(seconds=60)
 
 
 def issue_fresh(ctx: RunContext, intent: Intent) -> Change:
@@ -42,6 +46,7 @@ def issue(
         return failed(ctx, record, f"issuing: {exc}", retryable(exc), lead)
     if issued.wrap_token:
         ctx.mask(issued.wrap_token)
+    record = real_end(ctx, record, issued)
     if record.kind not in SECRET_KINDS:
         return granted(ctx, record, issued, delivery, lead)
     try:
@@ -50,6 +55,24 @@ def issue(
     except (JitError, ValueError) as exc:
         return _undeliverable(ctx, backend, record, issued, str(exc), lead)
     return granted(ctx, record, issued, delivery, lead, delivered=True)
+
+
+def real_end(ctx: RunContext, record: GrantRecord, issued: Issued) -> GrantRecord:
+    """The record with the end the service reported, when that is before the grant's end (a
+    Vault max TTL cut the token short): recorded, reported and told to the requester, since
+    jit cannot make it last longer. The asked-for end is kept as ``requested_expires_at``."""
+    ends = issued.ends_at
+    if ends is None or ends >= record.expires_at - END_SLACK:
+        return record
+    ctx.report.notes.append(
+        f"{record.grant_id}: Vault ends this {record.kind} at {ends:%Y-%m-%d %H:%M:%S}Z, "
+        f"before the grant's end {record.expires_at:%Y-%m-%d %H:%M:%S}Z: a max TTL in Vault "
+        "(the token auth mount's, the token role's or the secrets engine role's) is shorter. "
+        "jit records Vault's end. To give whole grants, raise it (docs/admin.md: vault auth "
+        "tune -max-lease-ttl=2160h token/) or lower the resource's max_duration."
+    )
+    details = {**record.details, "requested_expires_at": format_time(record.expires_at)}
+    return record.evolve(expires_at=ends, details=details)
 
 
 def _undeliverable(
@@ -103,6 +126,7 @@ def granted(
             granted_at=now,
             expires_at=record.expires_at,
             handle=dict(issued.handle),
+            requested_expires_at=_requested_end(record),
         ),
         entries.delivery(
             grant_id=record.grant_id,
@@ -200,6 +224,11 @@ def give_up(
             notices.closed(record, reason),
         ),
     )
+
+
+def _requested_end(record: GrantRecord) -> datetime | None:
+    asked = record.details.get("requested_expires_at")
+    return parse_time(asked) if isinstance(asked, str) else None
 
 
 def retryable(exc: JitError) -> bool:

@@ -192,3 +192,26 @@ def test_a_usage_error_is_one_redacted_line_and_an_annotation_in_actions(
     assert code == 2
     assert err == "Error: requests/x ::warning::[redacted].yaml does not exist\n"
     assert out == "::error title=jit::requests/x%0A::warning::[redacted].yaml does not exist\n"
+
+
+def test_a_vault_resource_longer_than_vaults_max_ttl_fails_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vault.max_ttl (2160h, the guide's tuned token mount) is the one limit; an admin who kept
+    the mount at Vault's default 768h says so, and jit check refuses longer token grants."""
+    root = make_repo(tmp_path, {"requests/alice/good.yaml": GOOD})
+    settings = root / "policies/settings.yaml"
+    settings.write_text(settings.read_text() + "vault:\n  max_ttl: 20h\n")
+
+    code, out, _ = jit(monkeypatch, "check", "--repo", str(root))
+
+    assert code == 1
+    assert out == (
+        "policies/cases.yaml:11: error[duration-over-vault-max]: token allows grants of 1d, "
+        "but a Vault token lives at most 20h (vault.max_ttl in policies/settings.yaml: the token "
+        "auth mount's max TTL), so Vault would end longer grants early; lower max_duration to "
+        "that, or raise the mount's max TTL (vault auth tune -max-lease-ttl=2160h token/, "
+        "docs/admin.md) and vault.max_ttl with it\n"
+    )
+    settings.write_text(settings.read_text().replace("20h", "24h"))
+    assert jit(monkeypatch, "check", "--repo", str(root))[0] == 0

@@ -73,6 +73,10 @@ def _sent(words: list[str]) -> tuple[str, dict[str, Any]]:
     if words[:3] == ["vault", "policy", "write"]:
         name, file = words[3:5]
         return f"sys/policies/acl/{name}", {"policy": (guide.ROOT / file).read_text()}
+    if words[:3] == ["vault", "auth", "tune"]:
+        *flags, mount = words[3:]
+        body = dict(f.lstrip("-").replace("-", "_").split("=", 1) for f in flags)
+        return f"sys/auth/{mount.rstrip('/')}/tune", body
     assert words[:2] == ["vault", "write"], f"no rule for what {words[:3]} sends"
     path, args = words[2], words[3:]
     if len(args) == 1 and args[0].startswith("@"):

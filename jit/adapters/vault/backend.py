@@ -22,11 +22,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import hvac
 
-from jit.adapters.vault.client import Json, VaultHttp, VaultRequestError
+from jit.adapters.vault.client import NO_TOKEN, Json, VaultHttp, VaultRequestError
 from jit.adapters.vault.issue import grant_meta, iso, issue_credentials, issue_token, where
 from jit.errors import JitError, OperationalError
 from jit.model import GrantKind, VaultCredentials, VaultGroup, VaultSettings, VaultToken
@@ -38,6 +38,17 @@ KINDS: tuple[GrantKind, ...] = ("vault-token", "vault-credentials", "vault-group
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _with_end(issued: Issued, now: datetime) -> Issued:
+    """``ends_at`` from the TTLs Vault reported: the token's, or for credentials the sooner of
+    the holder token's and the lease's (either ending ends the credential)."""
+    ttls = [
+        value
+        for key in ("token_ttl", "holder_ttl", "lease_duration")
+        if isinstance(value := issued.details.get(key), int) and value > 0
+    ]
+    return replace(issued, ends_at=now + timedelta(seconds=min(ttls))) if ttls else issued
 
 
 class VaultBackend:
@@ -70,11 +81,12 @@ class VaultBackend:
         order = replace(order, starts_at=max(order.starts_at, now))
         spec = order.resource.grant
         if isinstance(spec, VaultToken):
-            return issue_token(self.http, order, spec, self.settings)
+            return _with_end(issue_token(self.http, order, spec, self.settings), now)
         if isinstance(spec, VaultCredentials):
-            return issue_credentials(
+            issued = issue_credentials(
                 self.http, order, spec, self.settings, self.holder_policies, self._now
             )
+            return _with_end(issued, now)
         if isinstance(spec, VaultGroup):
             return self._issue_group(order, spec)
         raise JitError(f"the Vault backend cannot issue {spec.kind} grants ({where(order)})")
@@ -194,14 +206,20 @@ class VaultBackend:
         return (answer or {}).get("data") or {}
 
     def _revoke_accessor(self, accessor: str) -> bool:
-        """Revoke a token (its children and leases with it); False if it was already gone."""
+        """Revoke a token (its children and leases with it); False if it was already gone.
+
+        Vault and OpenBao answer an accessor with no token ``200`` with the warning
+        ``No token found with this accessor``; older servers said ``400 invalid accessor``.
+        """
         try:
-            self.http.call("POST", "auth/token/revoke-accessor", body={"accessor": accessor})
+            answer = self.http.call(
+                "POST", "auth/token/revoke-accessor", body={"accessor": accessor}
+            )
         except VaultRequestError as err:
             if err.status == 400 and err.says("invalid accessor"):
                 return False
             raise
-        return True
+        return not any(w == NO_TOKEN for w in (answer or {}).get("warnings") or ())
 
     def _lease_live(self, lease_id: str) -> bool:
         try:

@@ -9,6 +9,7 @@ carry a request body, so a secret sent to Vault cannot leak through an exception
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -27,6 +28,33 @@ _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 #: Statuses that prove Vault did not act on the request, so even a create may be retried.
 _NOT_ACTED = frozenset({429, 502, 503})
 _CAPABILITY = {"GET": ["read"], "LIST": ["list"], "DELETE": ["delete"], "POST": ["update"]}
+#: revoke-accessor's answer (200) for an accessor with no token: the token is already gone.
+NO_TOKEN = "No token found with this accessor"  # noqa: S105 - a message, not a secret
+#: Warnings Vault gives on normal, successful calls: logged at debug, never as warnings. Any
+#: other warning (a TTL Vault capped, a field it ignored) is logged as a warning.
+BENIGN_WARNINGS = (
+    # Every token made through the token role: jit sends explicit_max_ttl (the grant's end)
+    # and the role has its own; Vault keeps the lesser. A real cut also brings a TTL warning.
+    re.compile(
+        r"Explicit max TTL specified both during creation call and in role; "
+        r"using the lesser value of \d+ seconds"
+    ),
+    re.compile(re.escape(NO_TOKEN)),
+)
+#: go-multierror's text, which Vault sends for some errors: "1 error occurred:\n\t* ...\n\n".
+_MULTIERROR = re.compile(r"\A\d+ errors? occurred:\n")
+
+
+def is_benign(warning: str) -> bool:
+    return any(pattern.fullmatch(warning.strip()) for pattern in BENIGN_WARNINGS)
+
+
+def plain_errors(text: str) -> list[str]:
+    """An ``errors`` entry as plain messages: ``1 error occurred:\n\t* permission denied\n\n``
+    gives ``["permission denied"]``."""
+    if not _MULTIERROR.match(text):
+        return [text.strip()]
+    return [item.strip() for item in text.split("\n\t* ")[1:] if item.strip()]
 
 
 class VaultRequestError(OperationalError):
@@ -50,7 +78,7 @@ def _errors(response: requests.Response) -> list[str]:
         except (ValueError, AttributeError):
             found = None
         if isinstance(found, list):
-            return [str(e).replace("1 error occurred:\n\t* ", "").strip() for e in found]
+            return [message for e in found for message in plain_errors(str(e))]
     return [f"HTTP {response.status_code}"]
 
 
@@ -125,7 +153,8 @@ class VaultHttp:
                 break
             if isinstance(result, dict):
                 for warning in result.get("warnings") or ():
-                    log.warning("Vault warned on %s: %s", where, warning)
+                    level = logging.DEBUG if is_benign(str(warning)) else logging.WARNING
+                    log.log(level, "Vault warned on %s: %s", where, warning)
                 return result
             if result.status_code == 204:
                 return None
@@ -184,6 +213,41 @@ class VaultHttp:
         return VaultRequestError(message, status=status, errors=errors, retryable=False)
 
 
+#: Vault's words (JWT auth method) for a token whose time claims do not fit its clock.
+_CLOCK = ("token is expired", "token not yet valid", "token issued in the future")
+
+
+def login_hint(errors: Sequence[str], mount: str, role: str, audience: str) -> str:
+    """How to fix a refused JWT login, chosen by what Vault said."""
+    said = " ".join(errors)
+    if any(text in said for text in _CLOCK):
+        return (
+            "The job fetched the token just before logging in, so Vault's clock and GitHub's "
+            "disagree: check the Vault server's time (NTP) and, on the role, clock_skew_leeway, "
+            "expiration_leeway and not_before_leeway."
+        )
+    if "aud" in said and "audience" in said:
+        return (
+            f"Check the role's bound_audiences: the job asks for {audience!r} "
+            "(vault.oidc_audience or JIT_VAULT_AUDIENCE)."
+        )
+    if "error validating claims" in said or "bound subject" in said:
+        return (
+            "Check that the role's bound_claims (and bound_subject) match this repository, its "
+            "main branch, the jit workflow and its environment (docs/setup/jit-role.json)."
+        )
+    if "could not be found" in said:
+        return (
+            f"Check that role {role!r} exists at auth/{mount}/role/{role} (vault.auth_role or "
+            "JIT_VAULT_ROLE)."
+        )
+    return (
+        f"Check the auth/{mount} method's config (bound_issuer and the keys it trusts: "
+        "oidc_discovery_url https://token.actions.githubusercontent.com) and the role, as "
+        "docs/admin.md sets them up."
+    )
+
+
 def _setting(env: Mapping[str, str], name: str, configured: str | None) -> str | None:
     return env.get(name) or configured or None
 
@@ -234,9 +298,7 @@ def connect(
             raise
         raise JitError(
             f"Vault refused the GitHub OIDC login at auth/{mount} with role {role!r}: "
-            f"{'; '.join(err.errors)}. Check the role's bound_audiences (the job asks for "
-            f"{audience!r}, JIT_VAULT_AUDIENCE) and that its bound_claims match this "
-            "repository, its main branch and the jit workflow."
+            f"{'; '.join(err.errors)}. {login_hint(err.errors, mount, role, audience)}"
         ) from None
     client_token = ((answer or {}).get("auth") or {}).get("client_token")
     if not isinstance(client_token, str) or not client_token:

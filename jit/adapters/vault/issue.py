@@ -119,6 +119,7 @@ def issue_token(
             "policies": list(looked.get("policies") or spec.policies),
             "expire_time": looked.get("expire_time"),
             "explicit_max_ttl": looked.get("explicit_max_ttl"),
+            "token_ttl": looked.get("creation_ttl"),  # what Vault gave, maybe capped
         },
     )
 
@@ -180,6 +181,7 @@ def issue_credentials(
     auth = _auth(created)
     holder_accessor, holder_token = str(auth.get("accessor", "")), str(auth.get("client_token", ""))
     _refuse_parented(http, holder_accessor, role, auth.get("orphan"))
+    holder_ttl = int(auth.get("lease_duration") or 0)  # what Vault gave, maybe capped
     del created, auth
     secret: Json = {}
     try:
@@ -219,6 +221,7 @@ def issue_credentials(
         wrap_ttl=int(info.get("ttl") or settings.wrap_ttl),
         details={
             "lease_duration": duration,
+            "holder_ttl": holder_ttl,
             "renewable": renewable,
             "lease_ends_at": iso(lease_ends),
             # Vault's lease alone would outlive the grant; the holder token still ends it on time.

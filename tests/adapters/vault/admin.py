@@ -88,9 +88,13 @@ def steps(repository: str = REPOSITORY) -> list[Step]:
                 "token_explicit_max_ttl": "2160h",
             },
         ),
-        # The token mount's own max TTL (768h unless tuned) caps every token. The fake has no
-        # mount tuning; tests/docs/test_admin_real.py replays this step on a real OpenBao.
-        Step("vault auth tune -max-lease-ttl=2160h token/"),
+        # The token mount's own max TTL (768h unless tuned) caps every token;
+        # tests/docs/test_admin_real.py also replays this step on a real OpenBao.
+        Step(
+            "vault auth tune -max-lease-ttl=2160h token/",
+            "sys/auth/token/tune",
+            {"max_lease_ttl": "2160h"},
+        ),
         Step("vault secrets enable database"),
         Step(
             "vault write database/config/orders plugin_name=postgresql-database-plugin "

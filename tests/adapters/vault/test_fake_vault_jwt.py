@@ -211,7 +211,8 @@ def test_config_sources(fake_vault: FakeVault, oidc: GitHubOIDC, fake_clock: Fak
     call(fake_vault, "POST", "auth/jwt/role/r", ROLE)
     assert _login(fake_vault, oidc.mint(aud="vault"))[0] == 200
     assert _login(fake_vault, oidc.mint(aud="vault", signed_by_stranger=True))[1]["errors"] == [
-        "error validating token: failed to verify id token signature"
+        "error validating token: error verifying token signature: no known key successfully "
+        "validated the token signature"
     ]
     fake_vault.jwks["https://keys.example/jwks"] = oidc.jwks()
     assert call(

@@ -252,9 +252,9 @@ def test_groups_create_update_replace_members_and_delete(fake_vault: FakeVault) 
         400,
         ["member entities can't be set manually for external groups"],
     )
-    assert (
-        errors(fake_vault, "POST", "identity/group/name/g", {"member_entity_ids": ["nope"]})[0]
-        == 400
+    assert errors(fake_vault, "POST", "identity/group/name/g", {"member_entity_ids": ["nope"]}) == (
+        500,
+        ['1 error occurred:\n\t* invalid entity ID "nope"\n\n'],
     )
     assert call(fake_vault, "DELETE", "identity/group/name/g") == (204, None)
     assert call(fake_vault, "DELETE", "identity/group/name/g") == (204, None)

@@ -125,9 +125,12 @@ def test_answers_to_the_products_calls_have_vaults_shapes(
         if body["auth"] is not None:
             assert set(body["auth"]) >= AUTH, where
         if body["wrap_info"] is not None:
-            assert set(body["wrap_info"]) == WRAP_INFO and body["data"] is None, where
+            # wrapped_accessor is optional (NOTES §0): Vault 1.15 sends "" when no token is
+            # wrapped, OpenBao 2.7 (and the fake, test_fake_vs_real.py) leaves it out.
+            keys = set(body["wrap_info"]) | {"wrapped_accessor"}
+            assert keys == WRAP_INFO and body["data"] is None, where
         if "sys/leases/lookup" in where:
-            assert set(body["data"]) == LOOKUP_LEASE, where
+            assert set(body["data"]) - {"path"} == LOOKUP_LEASE, where  # OpenBao adds path
         if "/creds/" in where and body["wrap_info"] is None:
             assert body["lease_id"] and isinstance(body["renewable"], bool), where
             assert isinstance(body["lease_duration"], int), where

@@ -37,6 +37,7 @@ from tests.fakes.vault.leases import LeaseStore
 from tests.fakes.vault.tokens import Token, TokenStore
 from tests.fakes.vault.wire import (
     JSON_TYPE,
+    NO_TOKEN,
     PERMISSION_DENIED,
     Ids,
     Json,
@@ -57,6 +58,9 @@ class Mount:
     type: str
     accessor: str
     state: dict[str, Any] = field(default_factory=dict)
+    #: ``sys/auth/<path>/tune`` (and ``sys/mounts/<path>/tune``); 0: the system's 768h.
+    default_lease_ttl: int = 0
+    max_lease_ttl: int = 0
 
     @property
     def is_auth(self) -> bool:
@@ -247,7 +251,9 @@ class FakeVault:
         req = Req(method, path.rstrip("/"), params, body, headers, None, mount.path)
         self._check_contract(route.template(mount.path, mount.is_auth), method, body)
         if route.authenticated:
-            if token is None or token.is_wrapping:
+            if token is None:
+                raise VaultErr(403, NO_TOKEN)
+            if token.is_wrapping:
                 raise self.permission_denied()
             if not self.allowed(
                 token, path, route.capabilities(self, req), listing=method == "LIST"

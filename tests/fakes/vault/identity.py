@@ -7,7 +7,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes.vault.routing import route
-from tests.fakes.vault.wire import Json, Reply, Req, bad_request, no_content, not_found, ok, rfc3339
+from tests.fakes.vault.wire import (
+    Json,
+    Reply,
+    Req,
+    VaultErr,
+    bad_request,
+    multierror,
+    no_content,
+    not_found,
+    ok,
+    rfc3339,
+)
 
 if TYPE_CHECKING:
     from tests.fakes.vault.core import FakeVault
@@ -19,6 +30,8 @@ class Alias:
     name: str
     mount_accessor: str
     canonical_id: str
+    creation_time: datetime | None = None
+    metadata: dict[str, str] | None = None
 
 
 @dataclass
@@ -28,6 +41,7 @@ class Entity:
     policies: list[str] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
     aliases: list[Alias] = field(default_factory=list)
+    creation_time: datetime | None = None
 
 
 @dataclass
@@ -53,12 +67,18 @@ class IdentityStore:
         return next((e for e in self.entities.values() if e.name == name), None)
 
     def add_entity(self, name: str) -> Entity:
-        entity = Entity(self._vault.ids.uuid(), name)
+        entity = Entity(self._vault.ids.uuid(), name, creation_time=self._vault.clock.now())
         self.entities[entity.id] = entity
         return entity
 
     def add_alias(self, entity: Entity, name: str, mount_accessor: str) -> Alias:
-        alias = Alias(self._vault.ids.uuid(), name, mount_accessor, entity.id)
+        alias = Alias(
+            self._vault.ids.uuid(),
+            name,
+            mount_accessor,
+            entity.id,
+            creation_time=self._vault.clock.now(),
+        )
         entity.aliases.append(alias)
         return alias
 
@@ -69,19 +89,39 @@ class IdentityStore:
         return None
 
 
-def _entity_data(e: Entity) -> Json:
+def _alias_data(v: FakeVault, e: Entity, a: Alias) -> Json:
+    mount = next((m for m in v.mounts.values() if m.accessor == a.mount_accessor), None)
+    return {
+        "id": a.id,
+        "name": a.name,
+        "mount_accessor": a.mount_accessor,
+        "mount_path": mount.path if mount else "",
+        "mount_type": mount.type if mount else "",
+        "canonical_id": e.id,
+        "creation_time": rfc3339(a.creation_time),
+        "last_update_time": rfc3339(a.creation_time),
+        "custom_metadata": None,
+        "metadata": a.metadata,
+        "local": False,
+        "merged_from_canonical_ids": None,
+    }
+
+
+def _entity_data(v: FakeVault, e: Entity) -> Json:
     return {
         "id": e.id,
         "name": e.name,
         "policies": e.policies,
         "metadata": e.metadata or None,
-        "aliases": [
-            {"id": a.id, "name": a.name, "mount_accessor": a.mount_accessor, "canonical_id": e.id}
-            for a in e.aliases
-        ],
+        "aliases": [_alias_data(v, e, a) for a in e.aliases],
         "group_ids": [],
         "direct_group_ids": [],
+        "inherited_group_ids": [],
+        "merged_entity_ids": None,
         "disabled": False,
+        "namespace_id": "root",
+        "creation_time": rfc3339(e.creation_time),
+        "last_update_time": rfc3339(e.creation_time),
     }
 
 
@@ -107,7 +147,7 @@ def _read_entity(v: FakeVault, req: Req) -> Reply:
     entity = v.identity.entity_by_name(req.params["name"])
     if entity is None:
         raise not_found()
-    return ok(_entity_data(entity))
+    return ok(_entity_data(v, entity))
 
 
 @route("identity", "POST", "entity-alias")
@@ -137,7 +177,7 @@ def _lookup_entity(v: FakeVault, req: Req) -> Reply:
         raise bad_request(
             "query parameters must be exactly one of id, name, or alias_name with alias_mount_accessor"
         )
-    return no_content() if entity is None else ok(_entity_data(entity))
+    return no_content() if entity is None else ok(_entity_data(v, entity))
 
 
 def _group_data(g: Group) -> Json:
@@ -147,8 +187,8 @@ def _group_data(g: Group) -> Json:
         "type": g.type,
         "policies": g.policies,
         "member_entity_ids": g.member_entity_ids,
-        "member_group_ids": [],
-        "parent_group_ids": [],
+        "member_group_ids": None,
+        "parent_group_ids": None,
         "metadata": g.metadata or None,
         "alias": {},
         "creation_time": rfc3339(g.creation_time),
@@ -176,7 +216,7 @@ def _write_group(v: FakeVault, req: Req) -> Reply:
     members = [str(x) for x in (b.get("member_entity_ids") or [])]
     for member in members:
         if member not in v.identity.entities:
-            raise bad_request(f"invalid member entity ID {member!r}")
+            raise VaultErr(500, multierror(f'invalid entity ID "{member}"'))
     group = v.identity.groups.get(name)
     if group is None:
         group = Group(

@@ -147,7 +147,10 @@ def _verify(v: FakeVault, config: dict[str, Any], token: str) -> Json:
         except jwt.PyJWTError as err:
             raise bad_request(f"error validating token: {err}") from None
         return claims
-    raise bad_request("error validating token: failed to verify id token signature")
+    raise bad_request(
+        "error validating token: error verifying token signature: no known key successfully "
+        "validated the token signature"
+    )
 
 
 def _check_time(v: FakeVault, claims: Json) -> None:
@@ -159,6 +162,10 @@ def _check_time(v: FakeVault, claims: Json) -> None:
     if "nbf" in claims and now < claims["nbf"] - NOT_BEFORE_LEEWAY - CLOCK_SKEW_LEEWAY:
         raise bad_request(
             "error validating token: invalid not before (nbf) claim: token not yet valid"
+        )
+    if "iat" in claims and now < claims["iat"] - CLOCK_SKEW_LEEWAY:
+        raise bad_request(
+            "error validating token: invalid issued at (iat) claim: token issued in the future"
         )
 
 
@@ -218,7 +225,8 @@ def _login(v: FakeVault, req: Req) -> Reply:
     entity = v.identity.by_alias(str(user), mount.accessor)
     if entity is None:
         entity = v.identity.add_entity(f"entity_{v.ids.base62(8).lower()}")
-        v.identity.add_alias(entity, str(user), mount.accessor)
+        alias = v.identity.add_alias(entity, str(user), mount.accessor)
+        alias.metadata = {"role": name}
     mapped = {
         str(dst): str(claims[src])
         for src, dst in (role.get("claim_mappings") or {}).items()

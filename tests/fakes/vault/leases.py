@@ -22,6 +22,7 @@ class Lease:
     max_expire_time: datetime
     renewable: bool
     last_renewal: datetime | None = None
+    path: str = ""  # the request path that created it
 
     def ttl(self, now: datetime) -> int:
         return max(0, int((self.expire_time - now).total_seconds()))
@@ -32,6 +33,7 @@ class Lease:
             "issue_time": rfc3339(self.issue_time),
             "expire_time": rfc3339(self.expire_time),
             "last_renewal": rfc3339(self.last_renewal),
+            "path": self.path,
             "renewable": self.renewable,
             "ttl": self.ttl(now),
         }
@@ -56,6 +58,7 @@ class LeaseStore:
             expire_time=now + timedelta(seconds=ttl),
             max_expire_time=now + timedelta(seconds=max_ttl),
             renewable=renewable,
+            path=path,
         )
         self._leases[lease_id] = lease
         return lease

@@ -2,34 +2,61 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from tests.fakes.vault import acl
 from tests.fakes.vault.routing import route
-from tests.fakes.vault.wire import Reply, Req, bad_request, envelope, no_content, not_found, ok
+from tests.fakes.vault.tokens import SYSTEM_MAX_TTL
+from tests.fakes.vault.wire import (
+    Json,
+    Reply,
+    Req,
+    bad_request,
+    envelope,
+    no_content,
+    not_found,
+    ok,
+    parse_duration,
+)
 
 if TYPE_CHECKING:
-    from tests.fakes.vault.core import FakeVault
+    from tests.fakes.vault.core import FakeVault, Mount
 
 AUTH_TYPES = frozenset({"jwt", "github", "token", "userpass", "oidc"})
 SECRET_TYPES = frozenset({"database", "kubernetes", "kv", "aws"})
 
 
+def _auth_mount(m: Mount) -> Json:
+    """One auth mount as ``GET sys/auth`` lists it (OpenBao 2.7's fields)."""
+    builtin = m.type == "token"
+    described: Json = {
+        "accessor": m.accessor,
+        "type": m.type,
+        "description": "token based credentials" if builtin else "",
+        "config": {
+            "default_lease_ttl": m.default_lease_ttl,
+            "force_no_cache": False,
+            "max_lease_ttl": m.max_lease_ttl,
+            "token_type": "default-service",
+        },
+        "external_entropy_access": False,
+        "local": False,
+        "options": None if builtin else {},
+        "plugin_version": "",
+        "running_plugin_version": "v2.7.2+builtin.bao",
+        "running_sha256": "",
+        "seal_wrap": False,
+        "uuid": str(uuid.uuid4()),
+    }
+    if not builtin:
+        described["deprecation_status"] = "supported"
+    return described
+
+
 @route("system", "GET", "auth")
 def _list_auth(v: FakeVault, req: Req) -> Reply:
-    data = {
-        m.path.removeprefix("auth/"): {
-            "accessor": m.accessor,
-            "type": m.type,
-            "description": "",
-            "config": {"default_lease_ttl": 0, "max_lease_ttl": 0},
-            "local": False,
-            "seal_wrap": False,
-            "options": None,
-        }
-        for m in v.mounts.values()
-        if m.is_auth
-    }
+    data = {m.path.removeprefix("auth/"): _auth_mount(m) for m in v.mounts.values() if m.is_auth}
     body = envelope(data=data)
     body.update(data)  # sys/auth also repeats the mounts at the top level
     return Reply(200, body)
@@ -47,6 +74,37 @@ def _enable_auth(v: FakeVault, req: Req) -> Reply:
         raise bad_request(f"path is already in use at {path}")
     v.enable(path, kind)
     return no_content()
+
+
+def _tuned(v: FakeVault, path: str) -> Mount:
+    mount = v.mounts.get(path.strip("/") + "/")
+    if mount is None:
+        raise bad_request(f"cannot fetch mount entry for path {path.strip('/')}/")
+    return mount
+
+
+@route("system", "POST", "auth/{path}/tune", sudo=True)
+def _tune_auth(v: FakeVault, req: Req) -> Reply:
+    mount = _tuned(v, "auth/" + req.params["path"])
+    for key in ("default_lease_ttl", "max_lease_ttl"):
+        if key in req.body:
+            setattr(mount, key, parse_duration(req.body[key], key))
+    return no_content()
+
+
+@route("system", "GET", "auth/{path}/tune", sudo=True)
+def _read_tune(v: FakeVault, req: Req) -> Reply:
+    mount = _tuned(v, "auth/" + req.params["path"])
+    data = {
+        "default_lease_ttl": mount.default_lease_ttl or SYSTEM_MAX_TTL,
+        "max_lease_ttl": mount.max_lease_ttl or SYSTEM_MAX_TTL,
+        "force_no_cache": False,
+        "token_type": "default-service",
+        "description": "",
+    }
+    body = envelope(data=data)
+    body.update(data)  # sys/*/tune also repeats the values at the top level
+    return Reply(200, body)
 
 
 @route("system", "POST", "mounts/{path}")

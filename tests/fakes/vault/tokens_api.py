@@ -13,6 +13,8 @@ from tests.fakes.vault.wire import (
     Req,
     bad_request,
     envelope,
+    go_duration,
+    multierror,
     no_content,
     not_found,
     ok,
@@ -40,6 +42,11 @@ def _str_list(value: Any, name: str) -> list[str]:
     return sorted({v.strip() for v in value if v.strip()})
 
 
+def mount_max_ttl(v: FakeVault) -> int:
+    """The token mount's max lease TTL: tuned (``sys/auth/token/tune``), else the system's."""
+    return v.mounts["auth/token/"].max_lease_ttl or SYSTEM_MAX_TTL
+
+
 def _with_default(policies: list[str], add: bool) -> list[str]:
     return sorted({*policies, "default"}) if add else sorted(set(policies))
 
@@ -55,7 +62,7 @@ def _policies(v: FakeVault, req: Req, parent: Token, role: TokenRole | None) -> 
         if not set(final) <= set(allowed):
             raise bad_request(
                 f"token policies ({_go_list(final)}) must be subset of the role's "
-                f"allowed policies ({_go_list(allowed)})"
+                f"allowed policies ({_go_list(allowed)}) or glob policies ([])"
             )
     elif not asked:
         final = _with_default(parent.policies, add_default and not parent.is_root)
@@ -91,23 +98,28 @@ def create_token(v: FakeVault, req: Req, role_name: str | None, orphan_path: boo
     policies = _policies(v, req, parent, role)
     warnings: list[str] = []
     explicit = parse_duration(body.get("explicit_max_ttl", 0), "explicit_max_ttl")
-    if (
-        role is not None
-        and role.explicit_max_ttl
-        and (explicit == 0 or role.explicit_max_ttl < explicit)
-    ):
-        explicit = role.explicit_max_ttl
+    if role is not None and role.explicit_max_ttl:
+        if explicit:
+            explicit = min(explicit, role.explicit_max_ttl)
+            warnings.append(
+                "Explicit max TTL specified both during creation call and in role; using the "
+                f"lesser value of {explicit} seconds"
+            )
+        else:
+            explicit = role.explicit_max_ttl
+    mount = v.mounts["auth/token/"]
     ttl = parse_duration(body.get("ttl", 0), "ttl")
     if ttl == 0 and "root" not in policies:
-        ttl = SYSTEM_MAX_TTL
-    if ttl > SYSTEM_MAX_TTL:
-        warnings.append(f"TTL of {ttl}s exceeded the system max TTL; capped")
-        ttl = SYSTEM_MAX_TTL
-    if explicit and (ttl == 0 or ttl > explicit):
+        ttl = mount.default_lease_ttl or SYSTEM_MAX_TTL
+    limit = mount_max_ttl(v)
+    if explicit and explicit < limit:
+        limit = explicit
+    if ttl > limit:
         warnings.append(
-            "Explicit max TTL is less than the requested TTL; the token TTL is capped to it"
+            f'TTL of "{go_duration(ttl)}" exceeded the effective max_ttl of '
+            f'"{go_duration(limit)}"; TTL value is capped accordingly'
         )
-        ttl = explicit
+        ttl = limit
     display = "token"
     if body.get("display_name"):
         display = _DISPLAY.sub("-", "token-" + str(body["display_name"])).rstrip("-")
@@ -168,6 +180,16 @@ def _write_role(v: FakeVault, req: Req) -> Reply:
         token_no_default_policy=bool(b.get("token_no_default_policy", old.token_no_default_policy)),
         path_suffix=str(b.get("path_suffix", old.path_suffix)),
     )
+    explicit_max = v.tokens.roles[name].explicit_max_ttl
+    if explicit_max > mount_max_ttl(v):
+        return ok(
+            None,
+            warnings=[
+                f"Given explicit max TTL of {explicit_max} is greater than system/mount allowed "
+                f"value of {mount_max_ttl(v)} seconds; until this is fixed attempting to create "
+                "tokens against this role will result in an error"
+            ],
+        )
     return no_content()
 
 
@@ -191,7 +213,7 @@ def _by_accessor(v: FakeVault, req: Req) -> Token:
         raise bad_request("missing accessor")
     token = v.tokens.by_accessor(str(accessor))
     if token is None:
-        raise bad_request("invalid accessor")
+        raise bad_request(multierror("invalid accessor"))
     return token
 
 
@@ -202,7 +224,13 @@ def _lookup_accessor(v: FakeVault, req: Req) -> Reply:
 
 @route("token", "POST", "revoke-accessor")
 def _revoke_accessor(v: FakeVault, req: Req) -> Reply:
-    v.tokens.revoke(_by_accessor(v, req))
+    """An accessor with no token is not an error: 200 with a warning (Vault and OpenBao)."""
+    token = v.tokens.by_accessor(str(req.body.get("accessor") or ""))
+    if token is None:
+        if not req.body.get("accessor"):
+            raise bad_request("missing accessor")
+        return ok(None, warnings=["No token found with this accessor"])
+    v.tokens.revoke(token)
     return no_content()
 
 

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 Json = dict[str, Any]
 JSON_TYPE = "application/json"  # exactly: hvac parses errors only for this Content-Type
 PERMISSION_DENIED = "1 error occurred:\n\t* permission denied\n\n"
+#: What a request without a (valid) token is told: the plain text, not a multierror.
+NO_TOKEN = "permission denied"
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _DURATION = re.compile(r"(\d+)(h|m|s)")
 
@@ -27,6 +29,11 @@ class VaultErr(Exception):
         super().__init__(status, messages)
         self.status = status
         self.messages = list(messages)
+
+
+def multierror(message: str) -> str:
+    """go-multierror's text, as Vault returns some errors: ``1 error occurred:\n\t* ...``."""
+    return f"1 error occurred:\n\t* {message}\n\n"
 
 
 def bad_request(message: str) -> VaultErr:
@@ -59,10 +66,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
     def encode(self) -> tuple[int, dict[str, str], str]:
-        headers = dict(self.headers)
+        headers = {**self.headers, "Content-Type": JSON_TYPE}  # on a 204 too, as Vault does
         if self.body is None:
             return self.status, headers, ""
-        headers["Content-Type"] = JSON_TYPE
         return self.status, headers, json.dumps(self.body)
 
 
@@ -134,6 +140,15 @@ def parse_duration(value: object, field_name: str) -> int:
     raise bad_request(
         f'error converting input for field "{field_name}": time: invalid duration "{value}"'
     )
+
+
+def go_duration(seconds: int) -> str:
+    """Go's ``time.Duration`` text as Vault prints it in warnings, zero units left out:
+    ``768h``, ``833h20m``, ``768h1s``."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "".join(f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
+    return text or "0s"
 
 
 def rfc3339(moment: datetime | None) -> str | None:

@@ -20,14 +20,16 @@ def wrap(v: FakeVault, creation_path: str, response: Json, ttl: int) -> Json:
     token = v.tokens.add_wrapping(ttl, creation_path, copy.deepcopy(response))
     auth = response.get("auth") or {}
     wrapped = envelope()
+    wrapped["request_id"] = ""  # a wrapped response carries no request id
     wrapped["wrap_info"] = {
         "token": token.id,
         "accessor": token.accessor,
         "ttl": ttl,
         "creation_time": rfc3339(token.creation_time),
         "creation_path": creation_path,
-        "wrapped_accessor": auth.get("accessor", ""),
     }
+    if auth.get("accessor"):
+        wrapped["wrap_info"]["wrapped_accessor"] = auth["accessor"]
     return wrapped
 
 
