@@ -28,26 +28,50 @@ def audit() -> None:
     metavar="DURATION",
     help="How long past expires_at a grant may stay unrevoked (the sweep's lag); 0 for none.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object (ok, entries, head, first_broken, problems, ...) for other tools.",
+)
 @click.pass_context
-def verify(ctx: click.Context, repo: Path, git: bool | None, grace: str) -> int:
+def verify(ctx: click.Context, repo: Path, git: bool | None, grace: str, fmt: str) -> int:
     """Check the hash chain and that every grant was approved and revoked exactly once."""
     import sys
 
     from jit.commands.audit import run_verify
 
-    ctx.exit(run_verify(repo=repo, git=git, grace=_seconds(grace), out=sys.stdout))
+    ctx.exit(run_verify(repo=repo, git=git, grace=_seconds(grace), out=sys.stdout, fmt=fmt))
 
 
 @audit.command()
 @click.option(
     "--repo", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True
 )
-@click.option("--since", help="Only access that overlaps this time or later (RFC 3339 or date).")
-@click.option("--until", help="Only access that overlaps this time or earlier.")
+@click.option(
+    "--since",
+    help="Only access that overlaps this time or later: a day (2026-11-01), month (2026-11), "
+    "quarter (2026-Q4), year, or RFC 3339 time.",
+)
+@click.option("--until", help="Only access that overlaps this time or earlier (same forms).")
 @click.option("--resource", help="Only this resource id.")
 @click.option("--user", help="Only this requester.")
+@click.option("--approver", help="Only grants this login approved.")
+@click.option("--kind", help="Only this grant kind (e.g. vault-credentials).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True
+    "--status",
+    type=click.Choice(["active", "revoked", "overdue", "denied"]),
+    help="Only rows with this status.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "csv", "json", "html"]),
+    default="md",
+    show_default=True,
+    help="html: one self-contained page (timeline, approvers, verification) to open offline.",
 )
 @click.pass_context
 def report(
@@ -57,9 +81,13 @@ def report(
     until: str | None,
     resource: str | None,
     user: str | None,
+    approver: str | None,
+    kind: str | None,
+    status: str | None,
     fmt: str,
 ) -> int:
-    """Who had access to what, when, approved by whom, on which PR, revoked how."""
+    """Who had access to what, when, approved by whom, on which PR, revoked how; and which
+    requests were denied."""
     import sys
 
     from jit.commands.audit import run_report
@@ -71,6 +99,9 @@ def report(
             until=until,
             resource=resource,
             user=user,
+            approver=approver,
+            kind=kind,
+            status=status,
             fmt=fmt,
             out=sys.stdout,
         )

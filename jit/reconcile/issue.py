@@ -8,8 +8,10 @@ other order could record a grant whose secret nobody ever received.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from jit.audit import entries
+from jit.audit.canon import parse_ts
 from jit.audit.entries import is_secret_key
 from jit.errors import JitError
 from jit.model import Resource
@@ -103,6 +105,7 @@ def granted(
             granted_at=now,
             expires_at=record.expires_at,
             handle=dict(issued.handle),
+            **_request_facts(record.details),
         ),
         entries.delivery(
             grant_id=record.grant_id,
@@ -204,6 +207,16 @@ def give_up(
 
 def retryable(exc: JitError) -> bool:
     return bool(getattr(exc, "retryable", False))
+
+
+def _request_facts(details: Mapping[str, object]) -> dict[str, Any]:
+    """``request_facts`` back from a record's details (absent in intents written before)."""
+    reason, ticket, not_before = (details.get(k) for k in ("reason", "ticket", "not_before"))
+    return {
+        "reason": reason if isinstance(reason, str) else None,
+        "ticket": ticket if isinstance(ticket, str) else None,
+        "not_before": parse_ts(not_before) if isinstance(not_before, str) else None,
+    }
 
 
 def _safe(details: Mapping[str, object]) -> dict[str, object]:
