@@ -117,3 +117,53 @@ def _seconds(text: str) -> int:
         return parse_duration(text)
     except DurationError as exc:
         raise click.BadParameter(str(exc), param_hint="--grace") from None
+
+
+@audit.command()
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True
+)
+@click.option("--format", "fmt", type=click.Choice(["ndjson"]), default="ndjson", show_default=True)
+@click.option(
+    "--since",
+    metavar="CURSOR",
+    help="Only events after this cursor (<seq>:<hash>, as the last export printed it).",
+)
+@click.option(
+    "--cursor-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the cursor from this file (when --since is not given) and store the new one "
+    "there after the export.",
+)
+@click.option(
+    "--git/--no-git",
+    "git",
+    default=None,
+    help="Also check committed audit/HEADs before exporting (default: in a git work tree).",
+)
+@click.pass_context
+def export(
+    ctx: click.Context,
+    repo: Path,
+    fmt: str,
+    since: str | None,
+    cursor_file: Path | None,
+    git: bool | None,
+) -> int:
+    """Print every event as one JSON object per line (NDJSON) for a SIEM, after verifying
+    the log; the cursor to resume from goes to stderr."""
+    import sys
+
+    from jit.commands.audit_export import run_export
+
+    ctx.exit(
+        run_export(
+            repo,
+            out=sys.stdout,
+            err=sys.stderr,
+            since=since,
+            cursor_file=cursor_file,
+            fmt=fmt,
+            git=git,
+        )
+    )
