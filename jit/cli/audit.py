@@ -167,3 +167,31 @@ def export(
             git=git,
         )
     )
+
+
+@audit.command()
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True
+)
+@click.option(
+    "--period",
+    required=True,
+    help="The period: a quarter (2026-Q4), month (2026-11), day or year, in UTC.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A new (or empty) folder to write the pack into.",
+)
+@click.pass_context
+def evidence(ctx: click.Context, repo: Path, period: str, target: Path) -> int:
+    """Write an evidence pack for a period: reports, verification, policies at its start and
+    end, every policy change, access reviews, and an index page."""
+    import sys
+
+    from jit.commands.evidence import run_evidence
+
+    ctx.exit(run_evidence(repo, period, target, out=sys.stdout))
