@@ -157,8 +157,8 @@ def _resource(name: str, rows: list[Row], start: datetime, end: datetime, now: d
 
 
 def _tick(start: datetime, end: datetime, i: int) -> str:
-    moment = start + (end - start) * i / _TICKS
-    return moment.strftime("%Y-%m-%d" if end - start > timedelta(days=30) else "%m-%d %H:%M")
+    moment = start + (end - start) * i / _TICKS + timedelta(seconds=30)  # to the nearest minute
+    return moment.strftime("%Y-%m-%d" if end - start >= timedelta(days=6) else "%m-%d %H:%M")
 
 
 def _bar(row: Row, start: datetime, end: datetime, now: datetime) -> str:
@@ -247,8 +247,8 @@ def _approvers(rows: Sequence[Row]) -> str:
     for row in rows:
         for name in row.approvers or (("(auto-approved)",) if row.auto_approved else ()):
             approved.setdefault(name, []).append(row)
-    lines = ["<table><thead><tr><th>Approver</th><th>Grants approved</th><th>Requesters</th>"
-             "<th>Resources</th><th>Grants</th></tr></thead><tbody>"]  # fmt: skip
+    lines = ['<table id="approvers"><thead><tr><th>Approver</th><th>Grants approved</th>'
+             "<th>Requesters</th><th>Resources</th><th>Grants</th></tr></thead><tbody>"]  # fmt: skip
     for name, theirs in sorted(approved.items()):
         lines.append(
             f"<tr><td>{_e(name if name.startswith('(') else '@' + name)}</td>"
