@@ -10,11 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from jit.audit import entries as E
 from jit.audit.export import Cursor, CursorError, events, parse_cursor
 from jit.audit.store import AuditLog
+from jit.cli import cli
+from jit.commands.audit import BadOption
 from jit.commands.audit_export import run_export
 from jit.errors import JitError
 from tests.audit.helpers import T0, lifecycle
@@ -142,3 +145,17 @@ def test_grant_problems_are_exported_with_a_note(repo: Path) -> None:
 def test_an_empty_log_exports_nothing(tmp_path: Path) -> None:
     assert export(tmp_path) == ([], "exported 0 event(s); cursor: none (the log is empty)\n")
     assert list(events([])) == []
+
+
+def test_the_cli_exports_with_the_real_clock(repo: Path) -> None:
+    result = CliRunner().invoke(cli, ["audit", "export", "--repo", str(repo), "--no-git"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith('{"cursor":"0:')
+
+
+def test_only_ndjson_and_an_empty_cursor_file_means_everything(repo: Path, tmp_path: Path) -> None:
+    with pytest.raises(BadOption, match="'csv' is not one of ndjson"):
+        export(repo, fmt="csv")
+    state = tmp_path / "cursor"
+    state.write_text("\n")
+    assert len(export(repo, cursor_file=state)[0]) == 15

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -15,11 +16,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from jit.audit import entries as E
 from jit.audit.store import AuditLog
 from jit.audit.timeline_assets import CSP, SCRIPT, STYLE
-from jit.commands.audit import run_report
+from jit.cli import cli
+from jit.commands.audit import BadOption, run_report, run_verify
 from tests.audit import browser as chromium
 from tests.audit.helpers import T0, lifecycle
 
@@ -186,3 +189,17 @@ def test_the_browser_check_sees_errors_and_requests(
     view = driver.open_page(loads)
     view.settle(1)
     assert "http://127.0.0.1:9/x.png" in view.requests
+
+
+def test_an_empty_selection_says_so(repo: Path) -> None:
+    html = page(repo, user="nobody")
+    assert "Nothing matches these filters." in html and "No approvals in these rows." in html
+
+
+def test_the_verify_cli_prints_json(repo: Path) -> None:
+    result = CliRunner().invoke(cli, ["audit", "verify", "--repo", str(repo), "--format", "json"])
+    found = json.loads(result.output)  # by the real clock, erin's grant is long overdue
+    assert result.exit_code == 1 and found["ok"] is False and found["chain_intact"] is True
+    assert [p["grant_id"] for p in found["problems"]] == ["erin-oncall-0000eeee"]
+    with pytest.raises(BadOption, match="'xml' is not one of text, json"):
+        run_verify(repo, fmt="xml", out=io.StringIO())
