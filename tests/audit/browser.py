@@ -44,11 +44,14 @@ FLAGS = (
 )
 
 
+DEFAULT = "/usr/bin/chromium"
+
+
 def chromium() -> str:
     """The browser to use, or skip (fail under ``JIT_REQUIRE_BROWSER=1``)."""
-    found = os.environ.get("JIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if Path(found).exists():
-        return found
+    for found in (os.environ.get("JIT_CHROMIUM"), shutil.which("chromium"), DEFAULT):
+        if found and Path(found).exists():
+            return found
     why = "chromium is not installed (Debian/Ubuntu: apt-get install -y chromium)"
     if os.environ.get("JIT_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{why}; JIT_REQUIRE_BROWSER=1 requires it")

@@ -203,3 +203,17 @@ def test_the_verify_cli_prints_json(repo: Path) -> None:
     assert [p["grant_id"] for p in found["problems"]] == ["erin-oncall-0000eeee"]
     with pytest.raises(BadOption, match="'xml' is not one of text, json"):
         run_verify(repo, fmt="xml", out=io.StringIO())
+
+
+def test_without_a_browser_the_tests_skip_unless_ci_requires_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("JIT_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    monkeypatch.setattr(chromium.shutil, "which", lambda name: None)
+    monkeypatch.setattr(chromium, "DEFAULT", str(tmp_path / "none"))
+    monkeypatch.delenv("JIT_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="chromium is not installed"):
+        chromium.chromium()
+    monkeypatch.setenv("JIT_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="JIT_REQUIRE_BROWSER=1 requires it"):
+        chromium.chromium()
