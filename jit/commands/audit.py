@@ -21,15 +21,11 @@ from typing import TextIO
 from jit.audit.report import STATUSES, TYPES, Filters, build_rows, parse_bound, select
 from jit.audit.store import AuditLog
 from jit.audit.verify import Verification, as_record, verify_log
-from jit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, JitError
+from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError, UsageError
 
 #: Default grace after ``expires_at`` before an unrevoked grant is a violation: the sweep runs
 #: every 5 minutes, and GitHub may start a scheduled run late.
 DEFAULT_GRACE = 15 * 60
-
-
-class BadOption(JitError):
-    exit_code = EXIT_USAGE
 
 
 def run_verify(
@@ -46,7 +42,7 @@ def run_verify(
     as text or (``fmt="json"``) one JSON object."""
     out = out or sys.stdout
     if fmt not in ("text", "json"):
-        raise BadOption(f"--format {fmt!r} is not one of text, json")
+        raise UsageError(f"--format {fmt!r} is not one of text, json")
     checked = check_log(repo, git=git, grace=grace, now=now or _now())
     out.write(checked.as_json() if fmt == "json" else checked.as_text())
     return EXIT_OK if checked.result.ok else EXIT_FINDINGS
@@ -98,7 +94,7 @@ def run_report(
     filters = report_filters(since, until, resource=resource, user=user, approver=approver,
                              kind=kind, status=status)  # fmt: skip
     if fmt not in ("md", "csv", "json", "html"):
-        raise BadOption(f"--format {fmt!r} is not one of md, csv, json, html")
+        raise UsageError(f"--format {fmt!r} is not one of md, csv, json, html")
     moment = now or _now()
     if fmt == "html":
         out.write(html_report(repo, filters, moment))
@@ -110,14 +106,14 @@ def run_report(
 
 
 def report_filters(since: str | None, until: str | None, **given: str | None) -> Filters:
-    """``Filters`` from the command line's text, or ``BadOption`` saying what is wrong."""
+    """``Filters`` from the command line's text, or ``UsageError`` saying what is wrong."""
     status = given.get("status")
     if status is not None and status not in STATUSES:
-        raise BadOption(f"--status {status!r} is not one of {', '.join(STATUSES)}")
+        raise UsageError(f"--status {status!r} is not one of {', '.join(STATUSES)}")
     filters = Filters(_bound(since, "--since", end=False), _bound(until, "--until", end=True),
                       **given)  # fmt: skip
     if filters.since and filters.until and filters.since > filters.until:
-        raise BadOption(f"--since {since} is after --until {until}; swap them")
+        raise UsageError(f"--since {since} is after --until {until}; swap them")
     return filters
 
 
@@ -203,7 +199,7 @@ def _bound(text: str | None, flag: str, *, end: bool) -> datetime | None:
     try:
         return parse_bound(text, end=end)
     except ValueError:
-        raise BadOption(
+        raise UsageError(
             f"{flag} {text!r} is not a date or time; write a day (2026-11-01), a month "
             "(2026-11), a quarter (2026-Q4), a year (2026) or a time (2026-11-01T09:00:00Z)"
         ) from None

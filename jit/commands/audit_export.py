@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TextIO
 
 from jit.audit.export import Cursor, events, parse_cursor
-from jit.commands.audit import DEFAULT_GRACE, BadOption, check_log
-from jit.errors import EXIT_OK, JitError
+from jit.commands.audit import DEFAULT_GRACE, check_log
+from jit.errors import EXIT_OK, JitError, UsageError
 
 
 def run_export(
@@ -33,7 +33,7 @@ def run_export(
     now: datetime | None = None,
 ) -> int:
     if fmt != "ndjson":
-        raise BadOption(f"--format {fmt!r} is not one of ndjson")
+        raise UsageError(f"--format {fmt!r} is not one of ndjson")
     after = _start(since, cursor_file)
     if now is None:
         from jit.adapters.clock import now as clock

@@ -21,8 +21,8 @@ from jit.audit.evidence import Link, Pack, PolicyChange, index_html, policy_chan
 from jit.audit.export import events
 from jit.audit.render import render
 from jit.audit.report import TYPES, Filters, build_rows, parse_period, select
-from jit.commands.audit import DEFAULT_GRACE, BadOption, check_log, html_report
-from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError
+from jit.commands.audit import DEFAULT_GRACE, check_log, html_report
+from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError, UsageError
 from jit.parse.repository import POLICIES
 
 
@@ -35,7 +35,7 @@ def run_evidence(
 
     bounds = parse_period(period)
     if bounds is None:
-        raise BadOption(f"--period {period!r} is not a quarter (2026-Q4), month (2026-11), "
+        raise UsageError(f"--period {period!r} is not a quarter (2026-Q4), month (2026-11), "
                         "day (2026-11-03) or year (2026)")  # fmt: skip
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise JitError(f"-o {target}: exists and is not an empty folder; choose a new one, so "

@@ -16,9 +16,8 @@ from jit.audit.canon import canonical, line_hash, seal
 from jit.audit.evidence import Pack, index_html, policy_change
 from jit.audit.store import AuditLog
 from jit.cli import cli
-from jit.commands.audit import BadOption
 from jit.commands.evidence import _inside, run_evidence
-from jit.errors import JitError
+from jit.errors import JitError, UsageError
 from tests.docs.sample import Sample, build
 from tests.reconcile.gitrepo import git
 
@@ -93,7 +92,7 @@ def test_a_pack_of_a_log_that_does_not_verify_says_so_and_exits_1(
 
 
 def test_refusals(clone: Path, tmp_path: Path) -> None:
-    with pytest.raises(BadOption, match="--period 'Q4' is not a quarter"):
+    with pytest.raises(UsageError, match="--period 'Q4' is not a quarter"):
         evidence(clone, tmp_path / "x", "Q4")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "old.txt").write_text("x")

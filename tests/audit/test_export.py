@@ -17,9 +17,8 @@ from jit.audit import entries as E
 from jit.audit.export import Cursor, CursorError, events, parse_cursor
 from jit.audit.store import AuditLog
 from jit.cli import cli
-from jit.commands.audit import BadOption
 from jit.commands.audit_export import run_export
-from jit.errors import JitError
+from jit.errors import JitError, UsageError
 from tests.audit.helpers import T0, lifecycle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,7 +153,7 @@ def test_the_cli_exports_with_the_real_clock(repo: Path) -> None:
 
 
 def test_only_ndjson_and_an_empty_cursor_file_means_everything(repo: Path, tmp_path: Path) -> None:
-    with pytest.raises(BadOption, match="'csv' is not one of ndjson"):
+    with pytest.raises(UsageError, match="'csv' is not one of ndjson"):
         export(repo, fmt="csv")
     state = tmp_path / "cursor"
     state.write_text("\n")

@@ -15,7 +15,8 @@ from jit.audit import entries as E
 from jit.audit.render import render
 from jit.audit.report import Filters, Row, build_rows, parse_bound, select
 from jit.audit.store import AuditLog
-from jit.commands.audit import BadOption, run_report
+from jit.commands.audit import run_report
+from jit.errors import UsageError
 from tests.audit.helpers import T0, granted, lifecycle
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -142,7 +143,7 @@ def test_filters_by_approver_kind_and_status(repo: Path) -> None:
     assert ids(report(repo, "json", status="active", resource="prod-db-readonly")) == [
         "erin-oncall-0000eeee"
     ]
-    with pytest.raises(BadOption, match="--status 'gone' is not one of active, revoked"):
+    with pytest.raises(UsageError, match="--status 'gone' is not one of active, revoked"):
         report(repo, status="gone")
 
 
@@ -202,13 +203,13 @@ def test_months_quarters_and_years_are_whole_periods(
     ],
 )
 def test_bad_bounds_are_usage_errors(repo: Path, since: str, until: str, message: str) -> None:
-    with pytest.raises(BadOption, match=message) as caught:
+    with pytest.raises(UsageError, match=message) as caught:
         report(repo, since=since, until=until)
     assert caught.value.exit_code == 2
 
 
 def test_an_unknown_format_is_a_usage_error(repo: Path) -> None:
-    with pytest.raises(BadOption, match="'xml' is not one of"):
+    with pytest.raises(UsageError, match="'xml' is not one of"):
         report(repo, "xml")
     with pytest.raises(ValueError, match="unknown report format"):
         render([], "xml")

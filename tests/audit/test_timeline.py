@@ -22,7 +22,8 @@ from jit.audit import entries as E
 from jit.audit.store import AuditLog
 from jit.audit.timeline_assets import CSP, SCRIPT, STYLE
 from jit.cli import cli
-from jit.commands.audit import BadOption, run_report, run_verify
+from jit.commands.audit import run_report, run_verify
+from jit.errors import UsageError
 from tests.audit import browser as chromium
 from tests.audit.helpers import T0, lifecycle
 
@@ -201,7 +202,7 @@ def test_the_verify_cli_prints_json(repo: Path) -> None:
     found = json.loads(result.output)  # by the real clock, erin's grant is long overdue
     assert result.exit_code == 1 and found["ok"] is False and found["chain_intact"] is True
     assert [p["grant_id"] for p in found["problems"]] == ["erin-oncall-0000eeee"]
-    with pytest.raises(BadOption, match="'xml' is not one of text, json"):
+    with pytest.raises(UsageError, match="'xml' is not one of text, json"):
         run_verify(repo, fmt="xml", out=io.StringIO())
 
 
