@@ -90,6 +90,11 @@ class Page:
         path.write_bytes(base64.b64decode(str(shot["data"])))
         return path
 
+    def emulate_media(self, media: str) -> None:
+        """Render as for ``print`` (or ``screen``)."""
+        assert self._browser is not None
+        self._browser.call("Emulation.setEmulatedMedia", {"media": media}, self._session)
+
     def settle(self, seconds: float = 0.3) -> None:
         """Let late events (a request, a console message) arrive."""
         assert self._browser is not None

@@ -169,6 +169,8 @@ def test_the_page_renders_offline_in_chromium_and_its_filters_work(
     ]  # fmt: skip
     view.settle()
     shot = view.screenshot(artifacts(tmp_path) / "audit-report.png")
+    view.emulate_media("print")  # the filters are for the screen; the rows they chose print
+    assert shown(view, "#f-count") == [] and len(shown(view, "#rows tbody tr")) == 3
     print(f"screenshot: {shot}")
     assert view.console_errors == []
     assert view.requests == [target.as_uri()]
