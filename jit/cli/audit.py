@@ -20,7 +20,7 @@ def _grace(ctx: click.Context, param: click.Parameter, value: str) -> int:
 
 @click.group()
 def audit() -> None:
-    """Verify and report on the tamper-evident audit log."""
+    """Verify, report on, export and package the tamper-evident audit log."""
 
 
 @audit.command()
