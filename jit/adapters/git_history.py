@@ -1,4 +1,5 @@
-"""Read-only git history for ``jit audit verify --git``: every committed version of one file.
+"""Read-only git history for ``jit audit verify --git`` (every committed version of one file)
+and ``jit audit evidence`` (files as they stood at a time, and the commits that changed them).
 
 Kept apart from ``jit.adapters.git`` (the reconciler's read-write adapter) because verify only
 reads, needs no token and must work in any clone. One ``git log -p`` call, so ten thousand
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from jit.errors import JitError, OperationalError
@@ -72,3 +75,71 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
         )
     except FileNotFoundError as exc:
         raise JitError("running git: no executable 'git' on PATH; install git") from exc
+
+
+def commit_at(root: Path, moment: datetime) -> str | None:
+    """The newest first-parent commit on HEAD committed at or before ``moment``; None when
+    there is none (the repository is younger)."""
+    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+        return None
+    done = _git(root, "rev-list", "-1", "--first-parent", f"--before={_epoch(moment)}", "HEAD")
+    return done.stdout.decode().strip() or None
+
+
+def files_at(root: Path, commit: str, prefix: str) -> dict[str, bytes]:
+    """Every file under ``prefix`` as it was at ``commit``: path -> content."""
+    listed = _checked(root, "ls-tree", "-r", "-z", "--name-only", commit, "--", prefix)
+    found = {}
+    for name in filter(None, listed.split(b"\x00")):
+        path = name.decode("utf-8", "replace")
+        found[path] = _checked(root, "cat-file", "blob", f"{commit}:{path}")
+    return found
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    committed_at: str  # ISO 8601 as git prints it (%cI)
+    author: str
+    message: str
+    files: tuple[str, ...]  # "M\tpolicies/resources.yaml", as --name-status prints them
+
+
+def changes(root: Path, prefix: str, since: datetime, until: datetime) -> list[CommitInfo]:
+    """First-parent commits on HEAD committed in ``[since, until]`` that touch ``prefix``,
+    oldest first (a merge is compared with its first parent, so a PR counts once)."""
+    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+        return []
+    out = _checked(
+        root, "log", "--first-parent", "-m", "--no-renames", "--name-status", "--reverse",
+        "--format=%x1e%H%x1f%cI%x1f%an%x1f%B%x1f", f"--since={_epoch(since)}",
+        f"--until={_epoch(until)}", "HEAD", "--", prefix,
+    )  # fmt: skip
+    found = []
+    for chunk in out.decode("utf-8", "replace").split("\x1e")[1:]:
+        sha, when, author, *message_parts, names = chunk.split("\x1f")
+        message = "\x1f".join(message_parts)  # a message may hold the separator
+        files = tuple(line for line in names.strip().splitlines() if line)
+        found.append(CommitInfo(sha, when, author, message.strip(), files))
+    return found
+
+
+def diff(root: Path, commit: str, prefix: str) -> bytes:
+    """What ``commit`` changed under ``prefix``, against its first parent, as a patch."""
+    return _checked(
+        root, "show", "--first-parent", "-m", "--format=", "--patch", "--no-color",
+        "--no-ext-diff", "--no-renames", commit, "--", prefix,
+    )  # fmt: skip
+
+
+def _checked(root: Path, *args: str) -> bytes:
+    done = _git(root, *args)
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip()
+        raise OperationalError(f"reading git history in {root}: git {args[0]}: {said}")
+    return done.stdout
+
+
+def _epoch(moment: datetime) -> str:
+    """A time git's date parser reads exactly: ``@<unix seconds>``."""
+    return f"@{int(moment.timestamp())}"

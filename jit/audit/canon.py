@@ -22,7 +22,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-VERSION = 1
+#: The format version new entries carry. 2 added ``reason``, ``ticket`` and ``not_before`` to
+#: ``granted``; version 1 entries (written before) still verify and report.
+VERSION = 2
+#: Every version this verifier knows; an entry with any other ``v`` is malformed.
+VERSIONS = (1, 2)
 GENESIS = "0" * 64
 #: Members the log assigns; payloads may not set them (nor use them as nested keys).
 RESERVED = frozenset({"v", "seq", "ts", "prev", "hash"})

@@ -18,6 +18,7 @@ from jit.audit.canon import (
     GENESIS,
     RESERVED,
     VERSION,
+    VERSIONS,
     Head,
     canonical,
     format_ts,
@@ -28,7 +29,7 @@ from jit.audit.canon import (
 from jit.audit.entries import ENTRY_TYPES as TYPES
 
 __all__ = [
-    "GENESIS", "RESERVED", "VERSION", "Broken", "ChainWalker", "Head", "VerifyResult",
+    "GENESIS", "RESERVED", "VERSION", "VERSIONS", "Broken", "ChainWalker", "Head", "VerifyResult",
     "canonical", "format_ts", "line_hash", "parse_ts", "seal", "verify_lines",
 ]  # fmt: skip
 
@@ -37,10 +38,14 @@ _PREV_KEY = b'"prev":"'
 _SEQ_KEY = b'"seq":'
 _TS_KEY = b'"ts":"'
 _TYPE_KEY = b'"type":"'
-_V1 = b'"v":1'
+#: ``"v":<n>`` of each known version; a line holds one, followed by ``}`` or ``,``.
+_VERSION_TAGS = tuple(b'"v":%d' % v for v in VERSIONS)
+_VERSION_MARKS = tuple(tag + end for tag in _VERSION_TAGS for end in (b"}", b","))
 
 _WHY = {
-    "malformed": 'the line is not a version 1 audit entry (one "hash", "seq", "prev", "ts")',
+    "malformed": "the line is not an audit entry of a known version (v "
+    + " or ".join(map(str, VERSIONS))
+    + '; one "hash", "seq", "prev", "ts")',
     "edited": "its content does not match its own hash: it was changed after it was written",
     "truncated-line": "the file ends in the middle of this entry: it was cut short",
     "truncated-newline": "the file does not end with a newline: it was cut after this entry",
@@ -98,7 +103,9 @@ class ChainWalker:
         self._hooks = {kind.encode(): hook for kind, hook in (hooks or {}).items()}
         #: What follows "ts" on a well-formed line of each type -> its hook (or None).
         self._tails: dict[bytes, EntryHook | None] = {
-            b'","type":"%s","v":1}' % kind: self._hooks.get(kind) for kind in map(str.encode, TYPES)
+            b'","type":"%s",%s}' % (kind, tag): self._hooks.get(kind)
+            for kind in map(str.encode, TYPES)
+            for tag in _VERSION_TAGS
         }
         self._checkpoints = dict(checkpoints or {})
         self.count = 0
@@ -178,7 +185,12 @@ class ChainWalker:
         seq = _int_after(line, _SEQ_KEY)
         prev = _str_after(line, _PREV_KEY, 64)
         ts = _str_after(line, _TS_KEY, 20)
-        if seq is None or prev is None or ts is None or _V1 not in line:
+        if (
+            seq is None
+            or prev is None
+            or ts is None
+            or not any(map(line.__contains__, _VERSION_MARKS))
+        ):
             return self._break(file, line_no, expected, "malformed", _WHY["malformed"])
         if seq != expected:
             self._missing = expected

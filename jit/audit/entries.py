@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Literal
 
 from jit.audit.canon import RESERVED, format_ts
-from jit.redact import SECRET_VALUE
+from jit.redact import SECRET_VALUE, redact_secrets
 
 RevokeReason = Literal["expired", "withdrawn", "out-of-band"]
 #: Who withdrew a grant, judged by main's policies and team memberships when it was revoked.
@@ -51,6 +51,9 @@ REQUIRED: dict[str, frozenset[str]] = {
             "granted_at",
             "expires_at",
             "handle",
+            "reason",  # from v2: the requester's justification, as merged
+            "ticket",  # from v2: null when the request names none
+            "not_before",  # from v2: null when the request sets none
         }
     ),
     "delivery": frozenset({"grant_id", "method"}),
@@ -194,7 +197,14 @@ def granted(
     expires_at: datetime,
     handle: Mapping[str, str],
     requested_expires_at: datetime | None = None,
+    reason: str | None = None,
+    ticket: str | None = None,
+    not_before: datetime | None = None,
 ) -> Payload:
+    """``reason`` and ``ticket`` are the request's, as merged; secret-looking parts are
+    redacted here too, so hostile text that slipped past the validators cannot make the log
+    refuse the run's result. ``requested_expires_at`` is set only when Vault ended the access
+    before the grant's end (``expires_at`` is then Vault's end)."""
     payload: Payload = {
         "type": "granted",
         "grant_id": grant_id,
@@ -209,6 +219,9 @@ def granted(
         "granted_at": format_ts(granted_at),
         "expires_at": format_ts(expires_at),
         "handle": dict(handle),
+        "reason": None if reason is None else redact_secrets(reason),
+        "ticket": None if ticket is None else redact_secrets(ticket),
+        "not_before": None if not_before is None else format_ts(not_before),
     }
     if requested_expires_at is not None:
         payload["requested_expires_at"] = format_ts(requested_expires_at)

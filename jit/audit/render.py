@@ -13,15 +13,18 @@ from collections.abc import Sequence
 
 from jit.audit.canon import format_ts
 from jit.audit.report import Row
+from jit.markdown import esc
 
+#: The CSV and JSON columns. New ones are added at the end, so older consumers keep working.
 FIELDS = (
     "grant_id", "request_id", "requester", "resource", "kind", "granted_at", "expires_at",
     "revoked_at", "revoke_reason", "revoked_by", "revoked_by_role", "lag_seconds", "approvers",
     "auto_approved", "pr", "merge_commit", "handle_type", "status",
+    "event", "at", "reason", "ticket", "not_before", "denial_reasons",
 )  # fmt: skip
 _MD_HEADER = (
-    "Grant", "Requester", "Resource", "Kind", "Granted", "Expires", "Revoked", "How",
-    "Approved by", "PR", "Merge commit", "Handle", "Status",
+    "Grant", "Requester", "Resource", "Kind", "Granted/denied", "Expires", "Revoked", "How",
+    "Lag", "Approved by", "PR", "Merge commit", "Handle", "Status", "Reason", "Ticket",
 )  # fmt: skip
 
 #: How the "How" column names the withdrawer's role ("withdrawn by @dave (revoker)").
@@ -34,14 +37,15 @@ _MD_ROLE = {
 
 def as_record(row: Row) -> dict[str, object]:
     """One row as plain data (JSON types; times RFC 3339 UTC)."""
+    grant = row.event == "grant"
     return {
-        "grant_id": row.grant_id,
+        "grant_id": row.grant_id or None,
         "request_id": row.request_id,
         "requester": row.requester,
         "resource": row.resource,
-        "kind": row.kind,
-        "granted_at": format_ts(row.granted_at),
-        "expires_at": format_ts(row.expires_at),
+        "kind": row.kind or None,
+        "granted_at": format_ts(row.at) if grant else None,
+        "expires_at": None if row.expires_at is None else format_ts(row.expires_at),
         "revoked_at": None if row.revoked_at is None else format_ts(row.revoked_at),
         "revoke_reason": row.revoke_reason,
         "revoked_by": row.revoked_by,
@@ -53,6 +57,12 @@ def as_record(row: Row) -> dict[str, object]:
         "merge_commit": row.merge_commit,
         "handle_type": row.handle_type,
         "status": row.status,
+        "event": row.event,
+        "at": format_ts(row.at),
+        "reason": row.reason,
+        "ticket": row.ticket,
+        "not_before": None if row.not_before is None else format_ts(row.not_before),
+        "denial_reasons": list(row.denial_reasons),
     }
 
 
@@ -73,6 +83,7 @@ def _csv(rows: Sequence[Row]) -> str:
     for row in rows:
         record = as_record(row)
         record["approvers"] = ";".join(row.approvers)
+        record["denial_reasons"] = " / ".join(row.denial_reasons)
         writer.writerow([_cell(record[name]) for name in FIELDS])
     return out.getvalue()
 
@@ -88,30 +99,50 @@ def _markdown(rows: Sequence[Row]) -> str:
     lines = [_md_row(_MD_HEADER), "|" + "---|" * len(_MD_HEADER)]
     lines.extend(_md_row(_md_cells(row)) for row in rows)
     if not rows:
-        lines.append("\n_No grants match these filters._")
+        lines.append("\n_Nothing matches these filters._")
     return "\n".join(lines) + "\n"
 
 
 def _md_cells(row: Row) -> tuple[str, ...]:
-    how = row.revoke_reason or ""
-    notes = [_MD_ROLE[row.revoked_by_role]] if row.revoked_by and row.revoked_by_role else []
-    if row.revoked_by:
-        how += f" by @{row.revoked_by}"
-    if row.lag_seconds:
-        notes.append(f"lag {row.lag_seconds}s")
-    if notes:
-        how += f" ({', '.join(notes)})"
-    approved = ", ".join(f"@{a}" for a in row.approvers) or (
-        "auto-approved" if row.auto_approved else "**none recorded**"
-    )
+    """Each cell as Markdown. Text a requester wrote (reason, ticket) and denial reasons
+    (which quote it) are escaped as plain text; the rest is jit's own or schema-checked."""
     revoked = format_ts(row.revoked_at) if row.revoked_at else ""
+    expires = format_ts(row.expires_at) if row.expires_at else ""
+    lag = "" if row.lag_seconds is None else f"{row.lag_seconds}s"
     pr = f"#{row.pr}" if row.pr else ""
+    name = f"`{row.grant_id}`" if row.grant_id else row.request_id
     return (
-        f"`{row.grant_id}`", f"@{row.requester}", row.resource, row.kind,
-        format_ts(row.granted_at), format_ts(row.expires_at), revoked, how, approved, pr,
-        (row.merge_commit or "")[:12], row.handle_type, row.status,
+        _plain(name), _plain(f"@{row.requester}"), _plain(row.resource), _plain(row.kind),
+        format_ts(row.at), expires, revoked, _how(row), lag, _plain(_approved(row)), pr,
+        (row.merge_commit or "")[:12], _plain(row.handle_type), row.status,
+        esc(row.reason or "", 300), esc(row.ticket or "", 100),
     )  # fmt: skip
 
 
+def _how(row: Row) -> str:
+    """How a grant ended (``withdrawn by @dave (revoker)``), or why a request was denied."""
+    if row.event == "denial":
+        return esc(" ".join(row.denial_reasons), 600)
+    how = row.revoke_reason or ""
+    if row.revoked_by:
+        how += f" by @{row.revoked_by}"
+        if row.revoked_by_role:
+            how += f" ({_MD_ROLE[row.revoked_by_role]})"
+    return _plain(how)
+
+
+def _approved(row: Row) -> str:
+    if row.approvers:
+        return ", ".join(f"@{a}" for a in row.approvers)
+    if row.auto_approved:
+        return "auto-approved"
+    return "" if row.event == "denial" else "**none recorded**"
+
+
+def _plain(cell: str) -> str:
+    """A cell of jit's own text: only a pipe or a line break could break the table."""
+    return cell.replace("|", "\\|").replace("\n", " ")
+
+
 def _md_row(cells: Sequence[str]) -> str:
-    return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+    return "| " + " | ".join(cells) + " |"

@@ -127,6 +127,13 @@ class AuditLog:
         self._touched.update({self._rel(target), self._rel(self.head_path)})
         return entries
 
+    def lines(self) -> Iterator[tuple[str, bytes]]:
+        """``("file:line", raw line without its newline)`` for every line, in chain order."""
+        for month_file in self.month_files():
+            with month_file.path.open("rb") as lines:
+                for line_no, line in enumerate(lines, start=1):
+                    yield f"{month_file.rel}:{line_no}", line.rstrip(b"\r\n")
+
     def entries(self, types: Collection[str] | None = None) -> Iterator[dict[str, object]]:
         """Every entry (or those of ``types``), parsed, in chain order. Does not verify."""
         wanted = None if types is None else [b'"type":"%s"' % t.encode() for t in types]

@@ -109,3 +109,33 @@ def _checkpoints(
             continue
         found.setdefault(head.seq, (head.hash, origin))
     return found
+
+
+def as_record(result: Verification, head: Head | None, notes: Sequence[str]) -> dict[str, object]:
+    """What ``jit audit verify --format json`` prints: plain data, stable member names."""
+    broken = result.chain.first_broken
+    return {
+        "ok": result.ok,
+        "entries": result.chain.count,
+        "files": result.files,
+        "head": None if head is None else {"seq": head.seq, "hash": head.hash},
+        "chain_intact": result.chain.ok,
+        "first_broken": None
+        if broken is None
+        else {
+            "file": broken.file,
+            "line": broken.line_no,
+            "seq": broken.seq,
+            "reason": broken.reason,
+            "message": broken.message,
+        },
+        "checkpoints_checked": result.checkpoints,
+        "problems": [
+            {"where": v.where, "grant_id": v.grant_id, "message": v.message}
+            for v in result.violations
+        ],
+        "grants": result.granted,
+        "revocations": result.revoked,
+        "active": result.active,
+        "notes": list(notes),
+    }

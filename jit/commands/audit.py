@@ -1,22 +1,26 @@
-"""``jit audit verify`` and ``jit audit report``.
+"""``jit audit verify`` and ``jit audit report`` (export and evidence: ``audit_export``,
+``evidence``).
 
 verify exits 0 only when the chain is intact and ends at ``HEAD``, every committed ``HEAD`` in
 git history is on it (when run in a git work tree), every grant names its merged PR and
 approval, and every grant was revoked exactly once or is still active (``expires_at`` plus
 ``grace``). Otherwise it names each problem, the first broken entry first, and exits 1.
-report prints one row per grant whose access window overlaps ``--since``/``--until``.
+report prints one row per grant whose access window overlaps ``--since``/``--until``, and one
+per denial made in it.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from jit.audit.report import TYPES, Filters, build_rows, parse_bound, select
+from jit.audit.report import STATUSES, TYPES, Filters, build_rows, parse_bound, select
 from jit.audit.store import AuditLog
-from jit.audit.verify import Verification, verify_log
+from jit.audit.verify import Verification, as_record, verify_log
 from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError, UsageError
 
 #: Default grace after ``expires_at`` before an unrevoked grant is a violation: the sweep runs
@@ -31,15 +35,41 @@ def run_verify(
     grace: int = DEFAULT_GRACE,
     now: datetime | None = None,
     out: TextIO | None = None,
+    fmt: str = "text",
 ) -> int:
     """Verify the audit log of ``repo``. ``git``: check committed ``HEAD`` checkpoints (None:
-    when ``repo`` is a git work tree). Prints what was checked and every problem to ``out``."""
+    when ``repo`` is a git work tree). Prints what was checked and every problem to ``out``,
+    as text or (``fmt="json"``) one JSON object."""
     out = out or sys.stdout
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt!r} is not one of text, json")
+    checked = check_log(repo, git=git, grace=grace, now=now or _now())
+    out.write(checked.as_json() if fmt == "json" else checked.as_text())
+    return EXIT_OK if checked.result.ok else EXIT_FINDINGS
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A verified log: the result, the log, and notes on what was not checked."""
+
+    log: AuditLog
+    result: Verification
+    notes: tuple[str, ...]
+
+    def as_text(self) -> str:
+        return describe(self.result, self.log, list(self.notes))
+
+    def as_json(self) -> str:
+        record = as_record(self.result, self.log.recorded_head(), self.notes)
+        return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+
+
+def check_log(repo: Path, *, git: bool | None, grace: int, now: datetime) -> Checked:
+    """Verify ``repo``'s audit log (with git checkpoints when ``git`` allows)."""
     log = AuditLog(repo, _audit_dir(repo))
     history, notes = _history(repo, log, git)
-    result = verify_log(log, now=now or _now(), grace=grace, history=history)
-    out.write(describe(result, log, [*notes, *result.notes]))
-    return EXIT_OK if result.ok else EXIT_FINDINGS
+    result = verify_log(log, now=now, grace=grace, history=history)
+    return Checked(log, result, (*notes, *result.notes))
 
 
 def run_report(
@@ -50,24 +80,57 @@ def run_report(
     user: str | None,
     fmt: str,
     *,
+    approver: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
     now: datetime | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """Print the grants of ``repo``'s audit log that match the filters, in ``fmt``."""
+    """Print the grants and denials of ``repo``'s audit log that match the filters, in
+    ``fmt`` (md, csv, json, or html: a self-contained page that includes the verification)."""
     from jit.audit.render import render
 
     out = out or sys.stdout
-    filters = Filters(_bound(since, "--since", end=False), _bound(until, "--until", end=True),
-                      resource, user)  # fmt: skip
-    if filters.since and filters.until and filters.since > filters.until:
-        raise UsageError(f"--since {since} is after --until {until}; swap them")
-    if fmt not in ("md", "csv", "json"):
-        raise UsageError(f"--format {fmt!r} is not one of md, csv, json")
+    filters = report_filters(since, until, resource=resource, user=user, approver=approver,
+                             kind=kind, status=status)  # fmt: skip
+    if fmt not in ("md", "csv", "json", "html"):
+        raise UsageError(f"--format {fmt!r} is not one of md, csv, json, html")
     moment = now or _now()
+    if fmt == "html":
+        out.write(html_report(repo, filters, moment))
+        return EXIT_OK
     log = AuditLog(repo, _audit_dir(repo))
     rows = select(build_rows(log.entries(TYPES), moment, filters.wanted), filters, moment)
     out.write(render(rows, fmt))
     return EXIT_OK
+
+
+def report_filters(since: str | None, until: str | None, **given: str | None) -> Filters:
+    """``Filters`` from the command line's text, or ``UsageError`` saying what is wrong."""
+    status = given.get("status")
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"--status {status!r} is not one of {', '.join(STATUSES)}")
+    filters = Filters(_bound(since, "--since", end=False), _bound(until, "--until", end=True),
+                      **given)  # fmt: skip
+    if filters.since and filters.until and filters.since > filters.until:
+        raise UsageError(f"--since {since} is after --until {until}; swap them")
+    return filters
+
+
+def html_report(repo: Path, filters: Filters, now: datetime, git: bool | None = None) -> str:
+    """The HTML timeline of ``repo``'s log: rows that match ``filters``, and the log verified."""
+    from jit.audit.timeline import Page, render_html
+
+    checked = check_log(repo, git=git, grace=DEFAULT_GRACE, now=now)
+    rows = select(build_rows(checked.log.entries(TYPES), now, filters.wanted), filters, now)
+    page = Page(
+        rows=rows,
+        filters=filters,
+        now=now,
+        verified=checked.result.ok,
+        verification=checked.as_text(),
+    )
+    return render_html(page)
 
 
 def describe(result: Verification, log: AuditLog, notes: list[str]) -> str:
@@ -137,7 +200,8 @@ def _bound(text: str | None, flag: str, *, end: bool) -> datetime | None:
         return parse_bound(text, end=end)
     except ValueError:
         raise UsageError(
-            f"{flag} {text!r} is not a date or time; write 2026-11-01 or 2026-11-01T09:00:00Z"
+            f"{flag} {text!r} is not a date or time; write a day (2026-11-01), a month "
+            "(2026-11), a quarter (2026-Q4), a year (2026) or a time (2026-11-01T09:00:00Z)"
         ) from None
 
 

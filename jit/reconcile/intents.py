@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jit.audit import entries
+from jit.audit.canon import format_ts
 from jit.errors import OperationalError
 from jit.findings import Finding
 from jit.model import Request
@@ -20,6 +21,7 @@ from jit.reconcile.diff import Desired, Revocation
 from jit.reconcile.merge_checks import Denied, Verified, verify
 from jit.reconcile.runtime import SECRET_KINDS, DeliveryPlan, RunContext
 from jit.reconcile.state import GrantRecord
+from jit.redact import redact_secrets
 
 ABSENT: frozenset[str] = frozenset()
 ISSUING = frozenset({"issuing"})
@@ -145,7 +147,11 @@ def _intent(ctx: RunContext, item: Desired, v: Verified, delivery: DeliveryPlan)
         status="issuing",
         run_id=ctx.run_id,
         intent_at=now,
-        details={"auto_approved": v.decision.auto_approved, "delivery": delivery.method},
+        details={
+            "auto_approved": v.decision.auto_approved,
+            "delivery": delivery.method,
+            **request_facts(v.request),
+        },
     )
     change = Change(
         action="intent",
@@ -211,3 +217,11 @@ def denial_change(item: Desired, denied: Denied) -> Change:
             else None
         ),
     )
+
+
+def request_facts(request: Request) -> dict[str, object]:
+    """What the ``granted`` entry records of the request (kept in the intent's details, which
+    is all the grant step sees of it): its reason, ticket and ``not_before``."""
+    not_before = None if request.not_before is None else format_ts(request.not_before)
+    ticket = None if request.ticket is None else redact_secrets(request.ticket)
+    return {"reason": redact_secrets(request.reason), "ticket": ticket, "not_before": not_before}

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from jit.audit import entries
+from jit.audit.canon import parse_ts
 from jit.audit.entries import is_secret_key
 from jit.errors import JitError
 from jit.model import Resource
@@ -127,6 +129,7 @@ def granted(
             expires_at=record.expires_at,
             handle=dict(issued.handle),
             requested_expires_at=_requested_end(record),
+            **_request_facts(record.details),
         ),
         entries.delivery(
             grant_id=record.grant_id,
@@ -233,6 +236,16 @@ def _requested_end(record: GrantRecord) -> datetime | None:
 
 def retryable(exc: JitError) -> bool:
     return bool(getattr(exc, "retryable", False))
+
+
+def _request_facts(details: Mapping[str, object]) -> dict[str, Any]:
+    """``request_facts`` back from a record's details (absent in intents written before)."""
+    reason, ticket, not_before = (details.get(k) for k in ("reason", "ticket", "not_before"))
+    return {
+        "reason": reason if isinstance(reason, str) else None,
+        "ticket": ticket if isinstance(ticket, str) else None,
+        "not_before": parse_ts(not_before) if isinstance(not_before, str) else None,
+    }
 
 
 def _safe(details: Mapping[str, object]) -> dict[str, object]:

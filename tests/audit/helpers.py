@@ -43,6 +43,9 @@ def granted(
     auto: bool = False,
     pr: int = 42,
     handle: dict[str, str] | None = None,
+    reason: str | None = "Investigate INC-4711",
+    ticket: str | None = None,
+    not_before: datetime | None = None,
 ) -> dict[str, object]:
     name = grant_id.rsplit("-", 1)[0]
     return E.granted(
@@ -58,6 +61,9 @@ def granted(
         granted_at=at,
         expires_at=at + timedelta(hours=hours),
         handle=handle or {"lease_id": f"database/creds/ro/{grant_id}"},
+        reason=reason,
+        ticket=ticket,
+        not_before=not_before,
     )
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jit.audit import entries as E
-from jit.audit.canon import GENESIS, Head, line_hash, seal
+from jit.audit.canon import GENESIS, VERSION, Head, line_hash, seal
 from jit.audit.chain import ChainWalker, verify_lines
 from tests.audit.helpers import chain, head_of
 
@@ -45,7 +45,7 @@ def test_each_line_is_canonical_and_carries_its_own_hash(payloads: list[dict[str
         body = {k: v for k, v in entry.items() if k != "hash"}
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert entry["hash"] == line_hash(canonical.encode())
-        assert entry["seq"] == seq and entry["v"] == 1
+        assert entry["seq"] == seq and entry["v"] == VERSION
 
 
 @given(PAYLOADS, st.data())

@@ -35,10 +35,17 @@ def repo(tmp_path: Path) -> Path:
     lifecycle(log, "dave-deploy-0000dddd", at=T0 + timedelta(days=1), requester="dave",
               resource="prod-k8s-admin", auto=True, approvers=(), pr=104,
               handle={"binding": "jit-dave-deploy-0000dddd"})  # fmt: skip
-    lifecycle(log, "erin-oncall-0000eeee", at=NOW - timedelta(hours=1), requester="erin",
-              revoke=None, pr=105, handle={"accessor": "hmac-0f3e"})  # fmt: skip
     lifecycle(log, "frank-batch-0000ffff", at=T0 + timedelta(days=2), requester="frank",
               revoke=None, pr=106, hours=1, handle={"group": "jit-frank-batch-0000ffff"})  # fmt: skip
+    log.append([E.denied(request_id="requests/mallory/root", requester="mallory",
+                         resource="prod-k8s-admin", pr=107,
+                         reasons=["mallory is not eligible for prod-k8s-admin | <x>"])],
+               T0 + timedelta(days=2, hours=5))  # fmt: skip
+    lifecycle(log, "gina-window-0000abab", at=T0 + timedelta(days=3), requester="gina",
+              approvers=["dave"], pr=108, reason="Quarterly | *export* <b>@ops</b>",
+              ticket="CHG-12", not_before=T0 + timedelta(days=3))  # fmt: skip
+    lifecycle(log, "erin-oncall-0000eeee", at=NOW - timedelta(hours=1), requester="erin",
+              revoke=None, pr=105, handle={"accessor": "hmac-0f3e"})  # fmt: skip
     log.append([E.revoked(grant_id="ghost", reason="out-of-band", revoked_at=NOW, lag_seconds=0)],
                NOW)  # fmt: skip
     return tmp_path
@@ -57,10 +64,11 @@ def test_the_report_matches_its_golden_file(repo: Path, fmt: str) -> None:
 
 
 def test_rows_follow_each_grant_to_its_revocation(repo: Path) -> None:
-    rows = {r.grant_id: r for r in build_rows(AuditLog(repo).entries(), NOW)}
+    rows = {r.grant_id: r for r in build_rows(AuditLog(repo).entries(), NOW) if r.event == "grant"}
     assert set(rows) == {
         "alice-incident-0000aaaa", "bob-debug-0000bbbb", "carol-migration-0000cccc",
         "dave-deploy-0000dddd", "erin-oncall-0000eeee", "frank-batch-0000ffff",
+        "gina-window-0000abab",
     }  # fmt: skip
     carol = rows["carol-migration-0000cccc"]
     assert (carol.status, carol.revoke_reason, carol.revoked_by, carol.revoked_by_role) == (
@@ -80,7 +88,7 @@ def test_rows_follow_each_grant_to_its_revocation(repo: Path) -> None:
 
 
 def ids(text: str) -> list[str]:
-    return [row["grant_id"] for row in json.loads(text)]
+    return [row["grant_id"] or row["request_id"] for row in json.loads(text)]
 
 
 def test_a_month_selects_the_grants_whose_access_overlaps_it(repo: Path) -> None:
@@ -88,7 +96,7 @@ def test_a_month_selects_the_grants_whose_access_overlaps_it(repo: Path) -> None
     assert november == [
         "bob-debug-0000bbbb",  # granted Oct 31 22:00 for 4h: overlaps November 1
         "carol-migration-0000cccc", "dave-deploy-0000dddd", "frank-batch-0000ffff",
-        "erin-oncall-0000eeee",
+        "requests/mallory/root", "gina-window-0000abab", "erin-oncall-0000eeee",
     ]  # fmt: skip
     october = ids(report(repo, "json", since="2026-10-01", until="2026-10-31"))
     assert october == ["alice-incident-0000aaaa", "bob-debug-0000bbbb"]
@@ -112,9 +120,71 @@ def test_an_overdue_grant_counts_as_access_until_now(repo: Path) -> None:
 
 
 def test_filters_by_resource_and_user(repo: Path) -> None:
-    assert ids(report(repo, "json", resource="prod-k8s-admin")) == ["dave-deploy-0000dddd"]
+    assert ids(report(repo, "json", resource="prod-k8s-admin")) == [
+        "dave-deploy-0000dddd", "requests/mallory/root"]  # fmt: skip
     assert ids(report(repo, "json", user="CAROL")) == ["carol-migration-0000cccc"]
-    assert "_No grants match these filters._" in report(repo, user="nobody")
+    assert "_Nothing matches these filters._" in report(repo, user="nobody")
+
+
+def test_filters_by_approver_kind_and_status(repo: Path) -> None:
+    assert ids(report(repo, "json", approver="BOB")) == ["alice-incident-0000aaaa"]
+    assert ids(report(repo, "json", approver="dave")) == ["gina-window-0000abab"]
+    assert ids(report(repo, "json", kind="vault-token")) == []
+    assert len(ids(report(repo, "json", kind="vault-credentials"))) == 7  # not the denial
+    assert ids(report(repo, "json", status="denied")) == ["requests/mallory/root"]
+    assert ids(report(repo, "json", status="overdue")) == ["frank-batch-0000ffff"]
+    assert ids(report(repo, "json", status="active", resource="prod-db-readonly")) == [
+        "erin-oncall-0000eeee"
+    ]
+    with pytest.raises(UsageError, match="--status 'gone' is not one of active, revoked"):
+        report(repo, status="gone")
+
+
+def test_a_denial_is_a_row_with_its_reasons_and_no_grant(repo: Path) -> None:
+    (denial,) = json.loads(report(repo, "json", status="denied"))
+    assert denial["event"] == "denial" and denial["grant_id"] is None
+    assert (denial["at"], denial["granted_at"], denial["expires_at"]) == (
+        "2026-11-05T14:00:00Z", None, None)  # fmt: skip
+    assert denial["denial_reasons"] == ["mallory is not eligible for prod-k8s-admin | <x>"]
+    (line,) = report(repo, status="denied").splitlines()[2:]
+    assert "| requests/mallory/root | @mallory |" in line and line.count(" | ") == 15
+    assert "prod-k8s-admin \\| &lt;x&gt; |" in line and line.endswith("| denied |  |  |")
+
+
+def test_the_reason_ticket_and_not_before_are_in_every_format(repo: Path) -> None:
+    (gina,) = json.loads(report(repo, "json", user="gina"))
+    assert (gina["reason"], gina["ticket"], gina["not_before"]) == (
+        "Quarterly | *export* <b>@ops</b>", "CHG-12", "2026-11-06T09:00:00Z")  # fmt: skip
+    assert ",Quarterly | *export* <b>@ops</b>,CHG-12,2026-11-06T09:00:00Z," in report(
+        repo, "csv", user="gina"
+    )
+    md = report(repo, user="gina").splitlines()[2]
+    assert "| Quarterly \\| \\*export\\* &lt;b&gt;@\u200bops&lt;/b&gt; | CHG-12 |" in md
+
+
+def test_the_lag_column_is_in_every_format(repo: Path) -> None:
+    assert report(repo).splitlines()[0].split(" | ")[8] == "Lag"
+    assert "| expired | 180s |" in report(repo, user="alice")
+    assert "lag_seconds" in report(repo, "csv").splitlines()[0].split(",")
+    assert json.loads(report(repo, "json", user="alice"))[0]["lag_seconds"] == 180
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        ("2026-10", "2026-10", ["alice-incident-0000aaaa", "bob-debug-0000bbbb"]),
+        ("2026-11", None, None),  # everything from November on
+        ("2026-Q4", "2026-Q4", None),
+        ("2026", "2026", None),
+    ],
+)
+def test_months_quarters_and_years_are_whole_periods(
+    repo: Path, since: str, until: str | None, expected: list[str] | None
+) -> None:
+    found = ids(report(repo, "json", since=since, until=until))
+    if expected is None:
+        expected = ids(report(repo, "json", since=parse_bound(since, end=False).isoformat()))
+    assert found == expected
 
 
 @pytest.mark.parametrize(
@@ -136,6 +206,22 @@ def test_an_unknown_format_is_a_usage_error(repo: Path) -> None:
         report(repo, "xml")
     with pytest.raises(ValueError, match="unknown report format"):
         render([], "xml")
+
+
+def test_parse_bound_takes_months_quarters_and_years() -> None:
+    assert parse_bound("2026-11", end=False) == datetime(2026, 11, 1, tzinfo=UTC)
+    assert parse_bound("2026-11", end=True) == datetime(
+        2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC
+    )
+    assert parse_bound("2026-12", end=True) == datetime(
+        2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC
+    )
+    assert parse_bound("2026-Q4", end=False) == datetime(2026, 10, 1, tzinfo=UTC)
+    assert parse_bound("2026-q1", end=True) == datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    assert parse_bound("2027", end=True) == datetime(2027, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    for bad in ("2026-13", "2026-Q5", "26-11"):
+        with pytest.raises(ValueError):
+            parse_bound(bad, end=False)
 
 
 def test_parse_bound_takes_dates_and_rfc3339_times() -> None:
@@ -161,7 +247,7 @@ def test_csv_cells_cannot_become_spreadsheet_formulas() -> None:
 
 def test_markdown_cells_cannot_break_the_table() -> None:
     line = render([hostile_row()], "md").splitlines()[2]
-    assert "a\\|b c" in line and line.count(" | ") == 12
+    assert "a\\|b c" in line and line.count(" | ") == 15
 
 
 def test_rows_survive_entries_missing_optional_members() -> None:

@@ -17,7 +17,7 @@ from jit.errors import JitError
 from jit.reconcile.diff import ISSUING_LEASE
 from tests.e2e.real import ORDERS_ROW, RealFlow
 from tests.real.plugin import Database, Namespace
-from tests.reconcile.test_crash import Killed, kill_after
+from tests.reconcile.helpers import Killed, kill_after
 
 CREDS = "database/creds/orders-readonly"
 READ_ORDERS = f"SELECT item FROM orders WHERE id = {ORDERS_ROW[0]}"
