@@ -118,3 +118,24 @@ def test_a_run_killed_at_any_step_is_finished_by_the_next(
     # and a third run changes nothing.
     head = world.remote.log("-1", "--format=%H")
     assert world.run().code == 0 and world.remote.log("-1", "--format=%H") == head
+
+
+@pytest.mark.parametrize("kind", ["vault-token", "vault-credentials"])
+def test_recovery_looks_up_only_the_accessors_jit_recorded(
+    world: World, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """No listing of every token in Vault (issue 9, finding 6): recovery costs a few calls per
+    unfinished grant, whatever the size of the Vault."""
+    for n in range(20):  # other people's tokens: recovery must not look at them
+        world.vault.tokens.add(["default"], 3600, meta={"owner": f"someone-{n}"})
+    world.request("alice", "x", KINDS[kind])
+    with monkeypatch.context() as mp:
+        STEPS["after issuing, before delivering"](mp)
+        with pytest.raises(Killed):
+            world.run()
+    world.advance(seconds=ISSUING_LEASE.total_seconds())
+    seen = len(world.vault.requests)
+    assert world.run().code == 0
+    calls = world.vault.requests[seen:]
+    assert not [c for c in calls if c.method == "LIST"]
+    assert len([c for c in calls if c.path.endswith("lookup-accessor")]) <= 4
