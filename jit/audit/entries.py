@@ -82,6 +82,19 @@ def is_secret_key(key: str) -> bool:
     return lowered.endswith("token") or any(part in lowered for part in _SECRET_KEY_PARTS)
 
 
+def text_refusal(value: str) -> str | None:
+    """Why the guard refuses ``value`` as a string anywhere in an entry, or None. The one
+    predicate: ``append`` applies it to every string, and request checks apply it to every field
+    that reaches the log or a comment, so hostile text is judged before it gets here."""
+    if SECRET_VALUE.search(value):
+        return "it looks like a token or key (a Vault token, a JWT or a private key)"
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return "it is not valid Unicode text"
+    return None
+
+
 def check_payload(payload: Mapping[str, object]) -> None:
     """Raise ValueError (SecretInAuditError for secrets) unless ``payload`` fits the contract."""
     kind = payload.get("type")
@@ -127,14 +140,10 @@ def _check_value(value: object, where: str) -> None:
         for index, item in enumerate(value):
             _check_value(item, f"{where}[{index}]")
     elif isinstance(value, str):
-        if SECRET_VALUE.search(value):
-            raise SecretInAuditError(
-                f"audit payload {where}: the value looks like a token or key; refusing to log it"
-            )
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            raise ValueError(f"audit payload {where}: not valid Unicode text") from None
+        why = text_refusal(value)
+        if why is not None:
+            error = SecretInAuditError if SECRET_VALUE.search(value) else ValueError
+            raise error(f"audit payload {where}: {why}; refusing to log it")
     elif not (value is None or isinstance(value, bool | int)):
         raise ValueError(
             f"audit payload {where}: {type(value).__name__} is not allowed (strings, integers, "

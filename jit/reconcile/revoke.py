@@ -42,6 +42,23 @@ _ROLE_NOTE: dict[Role, str] = {
 }
 
 
+def revoke_isolated(ctx: RunContext, item: Revocation) -> Change:
+    """``revoke`` inside this grant's own error boundary. It needs only the grant's record (not
+    today's policies or request files), and whatever goes wrong with it, even a bug in jit,
+    leaves this one grant ``revoke-pending`` and reported: never another grant unrevoked."""
+    try:
+        return revoke(ctx, item)
+    except Exception as exc:  # noqa: BLE001 - one grant's error boundary, by design
+        record = item.record
+        return _failed(
+            ctx,
+            item,
+            record.withdrawn_by,
+            record.withdrawn_commit,
+            f"unexpected {type(exc).__name__} ({exc}); this is a bug in jit, please report it",
+        )
+
+
 def revoke(ctx: RunContext, item: Revocation) -> Change:
     record, now = item.record, ctx.clock()
     by, commit = record.withdrawn_by, record.withdrawn_commit

@@ -7,7 +7,6 @@ import pytest
 
 from jit.adapters.git import Git
 from jit.adapters.kube.backend import KubeBackend
-from jit.adapters.vault.backend import VaultBackend
 from jit.reconcile import run as runner
 from jit.reconcile.diff import ISSUING_LEASE
 from tests.reconcile.test_crash import Killed, kill_after, live
@@ -18,9 +17,10 @@ LEASE = ISSUING_LEASE.total_seconds()
 
 
 def die_after_issuing(world: World, monkeypatch: pytest.MonkeyPatch, resource: str) -> str:
+    """The run dies once it has issued (and, for a secret, recorded its handle)."""
     world.request("alice", "x", resource)
     with monkeypatch.context() as mp:
-        kill_after(mp, VaultBackend, "issue")
+        kill_after(mp, runner, "_record_handles")
         kill_after(mp, KubeBackend, "issue")
         with pytest.raises(Killed):
             world.run()
@@ -96,16 +96,42 @@ def test_a_run_slower_than_the_lease_is_superseded_and_nothing_stays_live_twice(
         world.advance(seconds=LEASE)
         others.append(world.run())
 
-    interleave(monkeypatch, Git, "push", 2, slow_then_another_run)
+    interleave(monkeypatch, Git, "push", 3, slow_then_another_run)  # the results' push
     first = world.run()
-    # The second run took the stale intent over: it found the first run's token, revoked it
-    # (its wrapping token was out of reach) and issued afresh. The first run's record lost the
+    # The second run took the stale intent over: it revoked the first run's token by its
+    # recorded accessor (its wrapping token was out of reach) and issued afresh. The first run's record lost the
     # push race, so it tries to revoke its duplicate too; by now its own Vault login (30m) has
     # expired, which it reports, but the duplicate is already gone.
     assert others[0].code == 0, others[0].out
     assert first.code == 4 and "revoking a superseded duplicate" in first.out
     (record,) = world.records().values()
     assert world.live_tokens() == [record.handle["accessor"]]  # type: ignore[index]
+    assert world.types(record.grant_id).count("granted") == 1 and world.verify().ok
+
+
+def test_a_run_overtaken_before_recording_its_handle_never_delivers(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.request("alice", "tok", "db-token")
+    others = []
+
+    def slow_then_another_run() -> None:
+        world.advance(seconds=LEASE)
+        others.append(world.run())
+
+    interleave(monkeypatch, Git, "push", 2, slow_then_another_run)  # the handles' push
+    first = world.run()
+    # The second run found no handle: it recorded that anything the first run created is
+    # unreachable, and issued afresh. The first run lost the race to record its handle, so it
+    # never delivered its token; its Vault login has expired, so it cannot revoke it either.
+    assert others[0].code == 0, others[0].out
+    assert first.code == 4 and "its handle was not recorded" in first.out
+    (record,) = world.records().values()
+    assert len(world.delivery(record.pr).split("BEGIN AGE")) == 2  # one delivery: the second's
+    (stray,) = [a for a in world.live_tokens() if a != record.handle["accessor"]]  # type: ignore[index]
+    token = world.vault.tokens.by_accessor(stray)
+    assert token is not None and token.expire_time is not None
+    assert token.expire_time <= record.expires_at  # nobody holds it, and it never outlives
     assert world.types(record.grant_id).count("granted") == 1 and world.verify().ok
 
 
@@ -155,7 +181,7 @@ def test_a_requester_whose_keys_vanished_mid_grant_waits_for_a_new_one(
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("LIST", "auth/token/accessors"), ("POST", "auth/token/revoke-accessor")],
+    [("POST", "auth/token/revoke-accessor")],
 )
 def test_vault_failing_during_recovery_keeps_the_intent(
     world: World, monkeypatch: pytest.MonkeyPatch, method: str, path: str
