@@ -58,11 +58,13 @@ def desired_state(ctx: RunContext, parsed: Parsed) -> list[Desired]:
 
 def plan_run(ctx: RunContext, parsed: Parsed) -> tuple[Plan, dict[str, GrantRecord]]:
     records, unreadable = ctx.store.load_readable()
-    for problem in unreadable:
-        ctx.report.failed.append(f"{problem} Every other grant is handled as usual")
-    plan = make_plan(
-        desired_state(ctx, parsed), records, ctx.clock(), ctx.settings.reminder_minutes
-    )
+    for problem in unreadable.values():
+        ctx.report.failed.append(
+            f"{problem} Until then jit neither revokes nor re-issues that grant; every other "
+            "grant is handled as usual"
+        )
+    desired = [d for d in desired_state(ctx, parsed) if d.grant_id not in unreadable]
+    plan = make_plan(desired, records, ctx.clock(), ctx.settings.reminder_minutes)
     for item in plan.waiting:
         ctx.report.waiting.append(f"{item.request_id}: waits for not_before {item.not_before}")
     for record in plan.in_flight:

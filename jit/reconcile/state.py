@@ -186,23 +186,23 @@ class StateStore:
     def load(self) -> dict[str, GrantRecord]:
         records, problems = self.load_readable()
         if problems:
-            raise JitError(problems[0])
+            raise JitError(next(iter(problems.values())))
         return records
 
-    def load_readable(self) -> tuple[dict[str, GrantRecord], list[str]]:
-        """Every record that reads, and why each other one does not: one damaged record
-        never keeps the others from being revoked."""
+    def load_readable(self) -> tuple[dict[str, GrantRecord], dict[str, str]]:
+        """Every record that reads, and (by grant id, the file's name) why each other one does
+        not: one damaged record never keeps the others from being revoked."""
         records: dict[str, GrantRecord] = {}
-        problems: list[str] = []
+        problems: dict[str, str] = {}
         for path in sorted(self.dir.glob("*.json")) if self.dir.is_dir() else ():
             where = self.rel_path(path.stem)
             try:
                 record = GrantRecord.from_json(path.read_text(encoding="utf-8"), where)
             except JitError as exc:
-                problems.append(str(exc))
+                problems[path.stem] = str(exc)
                 continue
             if record.grant_id != path.stem:
-                problems.append(
+                problems[path.stem] = (
                     f"{where}: the record names grant {record.grant_id!r}, not its file name. "
                     "Restore the file from git history."
                 )
