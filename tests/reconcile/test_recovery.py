@@ -219,3 +219,85 @@ def test_without_a_usable_key_a_plain_wrapping_token_fallback_works(world: World
     assert "wrap_token" in body and "works **only once**" in body
     (entry,) = [e for e in world.audit() if e["type"] == "delivery"]
     assert entry["method"] == "wrapping-token"
+
+
+def test_a_crash_window_token_of_a_withdrawn_request_is_recorded_unreachable(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run died between creating a token and recording its accessor, then the request was
+    withdrawn: jit cannot reach that token (it never lists Vault's tokens); it records that
+    nobody holds it, closes the intent, and Vault ends the token at the grant's end."""
+    from jit.adapters.vault.backend import VaultBackend
+
+    world.request("alice", "x", "db-token")
+    with monkeypatch.context() as mp:
+        kill_after(mp, VaultBackend, "issue")
+        with pytest.raises(Killed):
+            world.run()
+    (record,) = world.records().values()
+    world.withdraw("alice", "x")
+    world.advance(seconds=LEASE)
+    result = world.run()
+    assert result.code == 0, result.out
+    assert world.records() == {}
+    first, closed = [str(e["error"]) for e in world.audit() if e["type"] == "grant-failed"]
+    assert "unreachable" in first and "nobody holds it" in first
+    assert "withdrawn before it was issued" in closed and "unreachable" in closed
+    (stray,) = world.live_tokens()
+    token = world.vault.tokens.by_accessor(stray)
+    assert token is not None and token.expire_time is not None
+    assert token.expire_time <= record.expires_at
+    world.advance(seconds=(record.expires_at - world.clock.now()).total_seconds())
+    assert world.live_tokens() == [] and world.verify().ok
+
+
+def test_cleaning_up_a_recorded_token_retries_while_vault_refuses(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    die_after_issuing(world, monkeypatch, "db-token")
+    world.withdraw("alice", "x")
+    world.advance(seconds=LEASE)
+    world.vault.fail_next("POST", "auth/token/revoke-accessor", 503, times=99)
+    result = world.run()
+    assert result.code == 4 and "cleaning up an unfinished grant" in result.out
+    (record,) = world.records().values()
+    assert record.status == "issuing" and record.handle  # kept: the next run revokes by it
+    world.vault._faults._pending.clear()
+    assert world.run().code == 0
+    assert world.records() == {} and world.live_tokens() == []
+
+
+def test_a_bug_while_delivering_keeps_the_handle_so_the_next_run_revokes_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jit.reconcile.deliverer import SshDeliverer
+
+    world.request("alice", "x", "db-token")
+    with monkeypatch.context() as mp:
+        mp.setattr(SshDeliverer, "comment", lambda *a: (_ for _ in ()).throw(RuntimeError("x")))
+        result = world.run()
+    assert result.code == 4 and "unexpected RuntimeError" in result.out
+    (record,) = world.records().values()
+    assert record.status == "issuing" and record.run_id == ""
+    first = dict(record.handle or {})["accessor"]
+    assert world.live_tokens() == [first]
+    again = world.run()
+    assert again.code == 0, again.out
+    (record,) = world.records().values()
+    assert world.live_tokens() == [record.handle["accessor"]] != [first]  # type: ignore[index]
+
+
+def test_a_bug_while_issuing_one_grant_does_not_stop_the_others(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jit.adapters.vault.backend import VaultBackend
+
+    world.request("alice", "x", "db-token")
+    world.request("bob", "k", "orders-debug")
+    with monkeypatch.context() as mp:
+        mp.setattr(VaultBackend, "issue", lambda *a: (_ for _ in ()).throw(RuntimeError("x")))
+        result = world.run()
+    assert result.code == 4 and "unexpected RuntimeError" in result.out
+    assert sorted(r.status for r in world.records().values()) == ["active", "issuing"]
+    assert world.run().code == 0
+    assert sorted(r.status for r in world.records().values()) == ["active", "active"]
