@@ -170,11 +170,20 @@ def test_a_vanished_team_blocks_only_the_requests_it_judges(
     assert again.code == 0 and "1 granted" in again.out, again.out
 
 
+BROKEN = {
+    "unparseable": "resources: [\n",
+    # defines db-group a second time: both definitions are invalid, and db-group's due grant
+    # must still be revoked (its revocation needs only its record)
+    "a duplicate of a resource with due grants": "resources:\n  db-group:\n    description: x\n",
+}
+
+
+@pytest.mark.parametrize("content", list(BROKEN))
 def test_a_broken_policy_file_on_main_is_reported_and_revocation_goes_on(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], content: str
 ) -> None:
     gids = due(world)
-    world.direct({"policies/team-b.yaml": "resources: [\n"})
+    world.direct({"policies/team-b.yaml": BROKEN[content]})
     world.request("alice", "later", "db-token")
     result = cli(world, capsys)
     assert result.code == 1, result.out
