@@ -131,7 +131,7 @@ def _record_handles(
     ]
     try:
         done = committer.commit(_subject(changes), changes, ctx.clock())
-    except OperationalError as exc:
+    except JitError as exc:  # a service, or an audit log that cannot be appended to
         ctx.report.failed.append(f"recording the handles of what was issued: {exc}")
         return set()
     if done.commit:
@@ -182,7 +182,7 @@ def _commit_results(
         return
     try:
         done = committer.commit(_subject(results), results, ctx.clock())
-    except OperationalError as exc:
+    except JitError as exc:  # a service, or an audit log that cannot be appended to
         ctx.report.failed.append(f"recording the results: {exc}. {meanwhile}")
         return
     if done.commit:
@@ -202,7 +202,7 @@ def _commit_intents(ctx: RunContext, committer: Committer, intents: Intents) -> 
         subject += f", resume {len(intents.claims)}"
     try:
         done = committer.commit(subject, changes, ctx.clock())
-    except OperationalError as exc:
+    except JitError as exc:  # a service, or an audit log that cannot be appended to
         ctx.report.failed.append(f"recording intents: {exc}. Nothing was issued")
         return set()
     if done.commit:

@@ -154,3 +154,12 @@ def test_the_committer_leaves_out_what_the_guard_refuses(
                 lag_seconds=0,
             )
         )
+
+
+def test_an_audit_log_that_cannot_be_appended_to_never_stops_revocation(world: World) -> None:
+    gids = two_due(world)
+    world.direct({"audit/HEAD": "not a checkpoint\n"})
+    result = world.run()
+    assert result.code == 4 and "audit/HEAD:1" in result.out, result.out
+    assert world.groups() == [] and world.bindings() == []  # revoked all the same
+    assert set(world.records()) == set(gids.values())  # not recorded until the log is fixed
