@@ -178,7 +178,7 @@ def _withdrawer(ctx: RunContext, record: GrantRecord) -> tuple[str | None, str |
             for p in ctx.github.pulls_for_commit(commit)
             if p.merged and p.base_ref == ctx.branch and p.merge_commit_sha == commit
         ]
-    except OperationalError as exc:
+    except JitError as exc:  # GitHub or git: never a reason to keep a withdrawn grant live
         ctx.report.notes.append(f"{record.grant_id}: could not tell who withdrew it: {exc}")
         return None, None
     return (pulls[0].author if len(pulls) == 1 else None), commit
