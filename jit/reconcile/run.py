@@ -1,14 +1,14 @@
 """Execute one reconcile run: plan, intents, revoke, issue, record, comment.
 
-The order is what makes a run crash-safe, and revocation come first:
+The order is what makes a run crash-safe, and puts revocation first:
 
 1. revoke what expired or was withdrawn (Vault/Kubernetes, then checked gone), each grant in
    its own error boundary and from its own record alone, and commit+push those results: no
    request, team, policy file or backend of another grant can hold a revocation up;
 2. re-verify new requests and commit+push their ``issuing`` intents (and claims on intents a
    dead run left): nothing is issued unless its intent is on the remote;
-3. issue what the landed intents cover, record each secret's accessor (``issue.record_handles``)
-   and only then deliver secrets (PR comment);
+3. issue what the landed intents cover, commit+push each secret's accessor into its intent
+   (``_record_handles``), and only then deliver the secrets (PR comment);
 4. commit+push every result in one commit (re-derived if another run pushed first);
 5. post the remaining PR comments, and revoke anything this run issued that another run's
    record superseded.
@@ -18,7 +18,7 @@ longer knows, text the audit log refuses) denies or blocks that one and is repor
 goes on, and ends with exit 1 or 4, never 3.
 
 Killing the run between any two steps leaves a state the next run finishes: see
-``jit.reconcile.issue`` for how an intent is resumed.
+``jit.reconcile.recover`` for how an intent is resumed.
 """
 
 from __future__ import annotations
@@ -82,8 +82,7 @@ def execute(ctx: RunContext, committer: Committer, parsed: Parsed) -> Report:
         ctx,
         committer,
         [revoke_isolated(ctx, item) for item in plan.revoke],
-        "What was revoked stays recorded as revoke-pending; the next run checks it gone and "
-        "records it",
+        "What was revoked stays recorded as live; the next run finds it gone and records it",
     )
     _report_policies(ctx, plan)
 
