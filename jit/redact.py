@@ -29,3 +29,18 @@ def log_line(text: str) -> str:
     (legacy commands, matched anywhere in a line)."""
     flat = " ".join(redact_secrets(text).replace("\r", "\n").split("\n"))
     return flat.replace("##[", "#\u200b#[")
+
+
+def text_refusal(value: str) -> str | None:
+    """Why the audit log's guard refuses ``value`` as a string anywhere in an entry, or None.
+    The one predicate: ``jit.audit.entries`` applies it to every string it appends, and the
+    request checks (``jit.parse.request``) to every field that reaches the log or a comment, so
+    hostile text is judged before it gets there. It lives here, in the base layer, so that
+    both can use it."""
+    if SECRET_VALUE.search(value):
+        return "it looks like a token or key (a Vault token, a JWT or a private key)"
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return "it is not valid Unicode text"
+    return None

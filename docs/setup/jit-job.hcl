@@ -6,17 +6,13 @@ path "auth/token/create/jit" {
   capabilities = ["update"]
 }
 
-# Check issued tokens, and revoke them on expiry or withdrawal.
+# Check issued tokens, and revoke them on expiry or withdrawal, by the accessor jit recorded
+# in state/grants (crash recovery too: jit never lists Vault's tokens).
 path "auth/token/lookup-accessor" {
   capabilities = ["update"]
 }
 path "auth/token/revoke-accessor" {
   capabilities = ["update"]
-}
-
-# Crash recovery: find a token by its jit_grant metadata (Vault cannot search metadata).
-path "auth/token/accessors" {
-  capabilities = ["list", "sudo"]
 }
 
 # Wrap vault-credentials for delivery.

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Literal
 
 from jit.audit.canon import RESERVED, format_ts
-from jit.redact import SECRET_VALUE, redact_secrets
+from jit.redact import SECRET_VALUE, redact_secrets, text_refusal
 
 RevokeReason = Literal["expired", "withdrawn", "out-of-band"]
 #: Who withdrew a grant, judged by main's policies and team memberships when it was revoked.
@@ -133,14 +133,10 @@ def _check_value(value: object, where: str) -> None:
         for index, item in enumerate(value):
             _check_value(item, f"{where}[{index}]")
     elif isinstance(value, str):
-        if SECRET_VALUE.search(value):
-            raise SecretInAuditError(
-                f"audit payload {where}: the value looks like a token or key; refusing to log it"
-            )
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            raise ValueError(f"audit payload {where}: not valid Unicode text") from None
+        why = text_refusal(value)
+        if why is not None:
+            error = SecretInAuditError if SECRET_VALUE.search(value) else ValueError
+            raise error(f"audit payload {where}: {why}; refusing to log it")
     elif not (value is None or isinstance(value, bool | int)):
         raise ValueError(
             f"audit payload {where}: {type(value).__name__} is not allowed (strings, integers, "

@@ -82,6 +82,9 @@ def context(
         run_id=run_id,
         mask=mask,
         report=Report(),
+        policy_errors=tuple(
+            f for f in snapshot.findings if f.is_error and f.file.startswith("policies/")
+        ),
     )
 
 

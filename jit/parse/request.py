@@ -15,6 +15,7 @@ from jit.parse.values import (
     quote,
 )
 from jit.parse.yaml.loader import Loaded, load_yaml
+from jit.redact import text_refusal
 from jit.validators import is_valid
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def parse_request(path: str, raw: bytes) -> tuple[Request | None, list[Finding]]
         return None, findings + [finding for _, finding in explained]
     request, problems = _build(path, data, loaded)
     findings.extend(problems)
+    findings.extend(_guarded_fields(path, data, loaded))
     if bad_path is None and data["requester"] != path.split("/")[1]:
         findings.append(
             _at(
@@ -103,6 +105,27 @@ def _build(path: str, data: dict[str, object], loaded: Loaded) -> tuple[Request,
         positions=loaded.positions,
     )
     return request, findings
+
+
+#: Fields that reach the audit log or a PR comment.
+GUARDED_FIELDS = ("requester", "resource", "reason", "ticket")
+
+
+def _guarded_fields(path: str, data: dict[str, object], loaded: Loaded) -> list[Finding]:
+    """A field the audit log's secret guard would refuse is an error here, when the PR is
+    validated, and again at merge (where it denies the request): never a surprise in the log."""
+    findings = []
+    for key in GUARDED_FIELDS:
+        value = data.get(key)
+        why = text_refusal(value) if isinstance(value, str) else None
+        if why is not None:
+            message = (
+                f"{key} cannot be recorded: {why}. jit writes {key} to the audit log and to "
+                "PR comments, which never hold credentials; rephrase it without the credential "
+                "(and if it is a real one, revoke it: it is public in this pull request now)"
+            )
+            findings.append(_at(path, loaded, key, "secret-looking", message))
+    return findings
 
 
 def _at(path: str, loaded: Loaded, key: str, code: str, message: str) -> Finding:

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jit.durations import ABSOLUTE_MAX_SECONDS, DurationError, format_duration, parse_duration
+from jit.redact import redact_secrets
 
 #: Longest stretch of file text quoted back in a message (request files are hostile).
 QUOTE_LIMIT = 60
 
 LOGIN_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 LOGIN_MAX = 39
-#: The <name> in requests/<login>/<name>.yaml.
-REQUEST_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+#: The <name> in requests/<login>/<name>.yaml: lowercase letters, digits and single hyphens,
+#: no dots, so that no name can look like a credential (``hvs.…``, a JWT) in the audit log.
+REQUEST_NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+REQUEST_NAME_MAX = 64
 _DURATION_RE = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _TIMESTAMP_RE = re.compile(
     r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)([Zz]|[+-]\d{2}:\d{2})?"
@@ -34,8 +37,8 @@ class Problem:
 
 
 def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
-    """Quote untrusted text for a message: escaped, single-line and bounded in length."""
-    text = value if isinstance(value, str) else str(value)
+    """Quote untrusted text for a message: secrets redacted, escaped, single-line and bounded."""
+    text = redact_secrets(value if isinstance(value, str) else str(value))
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
@@ -122,10 +125,12 @@ def check_request_path(path: str) -> Problem | None:
             "request-path",
             f"the directory {quote(login)} is not a valid GitHub login; put the file at {shape}",
         )
-    if not REQUEST_NAME_RE.fullmatch(name):
+    if not (len(name) <= REQUEST_NAME_MAX and REQUEST_NAME_RE.fullmatch(name)):
         return Problem(
             "request-path",
-            f"the file name {quote(name)} may only use letters, digits, '.', '_' and '-' "
-            "(at most 100, starting with a letter or digit); rename it, e.g. incident-4711.yaml",
+            f"the file name {quote(name)} may only use lowercase letters, digits and single "
+            f"hyphens (at most {REQUEST_NAME_MAX}, no dots, not starting or ending with a "
+            "hyphen), so that it can never look like a credential in the audit log; rename it, "
+            "e.g. incident-4711.yaml",
         )
     return None

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from jit.audit.entries import check_payload
 from jit.errors import OperationalError
 from jit.model import GrantKind
 from jit.ports import Identity
@@ -107,6 +108,19 @@ class Committed:
     dropped: tuple[Change, ...]
     commit: str | None
     attempts: int
+    #: Changes the audit log's guard refused, with why: not applied, the others are.
+    refused: tuple[tuple[Change, str], ...] = ()
+
+
+def refusal(change: Change) -> str | None:
+    """Why the audit log would refuse ``change``'s entries (a secret-looking value, say), or
+    None. Its refusal denies that one change; it never stops the commit of the others."""
+    try:
+        for payload in change.audit:
+            check_payload(payload)
+    except ValueError as exc:  # SecretInAuditError included
+        return str(exc)
+    return None
 
 
 @dataclass
@@ -123,19 +137,21 @@ class Committer:
     attempts: int = PUSH_ATTEMPTS
 
     def commit(self, subject: str, changes: Sequence[Change], now: datetime) -> Committed:
+        refused = tuple((c, why) for c in changes if (why := refusal(c)) is not None)
+        changes = _minus(changes, [c for c, _ in refused])
         todo = self._needed(changes)
         sha = self._apply(subject, todo, now)
         if not self.push or sha is None:
-            return Committed(tuple(todo), _minus(changes, todo), sha, 1)
+            return Committed(tuple(todo), _minus(changes, todo), sha, 1, refused)
         for attempt in range(1, self.attempts + 1):
             if self.git.push() == "pushed":
-                return Committed(tuple(todo), _minus(changes, todo), sha, attempt)
+                return Committed(tuple(todo), _minus(changes, todo), sha, attempt, refused)
             self.git.fetch()
             self.git.reset_to_remote()
             todo = self._needed(changes)
             sha = self._apply(subject, todo, now)
             if sha is None:
-                return Committed((), tuple(changes), None, attempt)
+                return Committed((), tuple(changes), None, attempt, refused)
         raise OperationalError(
             f"pushing the {subject!r} commit: the remote moved on {self.attempts} time(s) in a row. "
             "Nothing is lost: the next run re-derives and records it."

@@ -86,7 +86,7 @@ def find_unrecorded(ctx: RunContext, records: Mapping[str, GrantRecord]) -> list
 def unrecorded_drift(ctx: RunContext, before: Mapping[str, GrantRecord]) -> None:
     """What ``jit reconcile`` adds to its report: unrecorded objects, and the grants that
     were active before the run and that it did not touch."""
-    after = ctx.store.load()
+    after, _ = ctx.store.load_readable()
     untouched = [r for gid, r in sorted(after.items()) if gid in before and r == before[gid]]
     items = check_records(ctx, untouched) + find_unrecorded(ctx, after)
     ctx.report.drift.extend(item.message for item in items)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from jit.audit import entries
 from jit.audit.canon import format_ts
-from jit.errors import OperationalError
+from jit.errors import JitError, OperationalError
 from jit.findings import Finding
 from jit.model import Request
 from jit.reconcile import notices
-from jit.reconcile.changes import Change, Guard
+from jit.reconcile.changes import Change, Guard, refusal
 from jit.reconcile.diff import Desired, Revocation
 from jit.reconcile.merge_checks import Denied, Verified, verify
 from jit.reconcile.runtime import SECRET_KINDS, DeliveryPlan, RunContext
@@ -44,6 +44,7 @@ class Claim:
     record: GrantRecord  # as claimed: owned by this run
     change: Change
     abandon: Revocation | None = None
+    dead_run: str = ""  # the run that owned the intent and died ("" if it released it)
 
 
 @dataclass
@@ -63,38 +64,18 @@ def prepare(
     """Verify each new request; build intent, claim and denial changes."""
     out = Intents([], [], [])
     for item in grant:
-        request, findings = parsed.get(item.path, (None, ()))
-        if request is not None and request.resource in ctx.policies.invalid:
-            ctx.report.blocked.append(
-                f"{item.request_id}: resource {request.resource!r} has errors in policies/ on "
-                f"{ctx.branch}, so the request is neither granted nor denied; fix the policy "
-                "(`jit check` shows where) and the next run judges it"
-            )
-            continue
         try:
-            result = verify(
-                path=item.path,
-                request=request,
-                findings=findings,
-                added_commit=item.added_commit,
-                policies=ctx.policies,
-                github=ctx.github,
-                git=ctx.git,
-                branch=ctx.branch,
-                now=ctx.clock(),
+            judged = _judge(ctx, item, parsed.get(item.path, (None, ())))
+        except Exception as exc:  # noqa: BLE001 - one request's error boundary, by design
+            ctx.report.failed.append(
+                f"{item.request_id}: re-verifying: unexpected {type(exc).__name__} ({exc}); this "
+                "is a bug in jit, please report it. The request stays pending"
             )
-            if isinstance(result, Verified):
-                delivery = _delivery(ctx, result)
-                if delivery.method == "refused":
-                    _refuse(ctx, item, result, delivery)
-                    continue
-        except OperationalError as exc:
-            ctx.report.failed.append(f"{item.request_id}: re-verifying: {exc} (stays pending)")
             continue
-        if isinstance(result, Denied):
-            out.denials.append(denial_change(item, result))
-        else:
-            out.fresh.append(_intent(ctx, item, result, delivery))
+        if isinstance(judged, Intent):
+            out.fresh.append(judged)
+        elif judged is not None:
+            out.denials.append(judged)
     pairs = [(r, None) for r in stale] + [(a.record, a) for a in abandon]
     for record, gone in pairs:
         claimed = record.evolve(run_id=ctx.run_id, intent_at=ctx.clock())
@@ -107,8 +88,76 @@ def prepare(
             grant_id=record.grant_id,
             pr=record.pr,
         )
-        out.claims.append(Claim(claimed, change, gone))
+        out.claims.append(Claim(claimed, change, gone, record.run_id))
     return out
+
+
+def _judge(
+    ctx: RunContext, item: Desired, parsed: tuple[Request | None, Sequence[Finding]]
+) -> Intent | Change | None:
+    """An intent, a denial, or None (the request waits; the report says why)."""
+    request, findings = parsed
+    if request is not None and request.resource in ctx.policies.invalid:
+        ctx.report.blocked.append(
+            f"{item.request_id}: resource {request.resource!r} has errors in policies/ on "
+            f"{ctx.branch}, so the request is neither granted nor denied; fix the policy "
+            "(`jit check` shows where) and the next run judges it"
+        )
+        return None
+    if request is not None and request.resource not in ctx.policies.resources and ctx.policy_errors:
+        where = ctx.policy_errors[0].location()
+        ctx.report.blocked.append(
+            f"{item.request_id}: resource {request.resource!r} is not defined in policies/, "
+            f"which has errors on {ctx.branch} ({where}) and may define it; the request is "
+            "neither granted nor denied until they are fixed (`jit check` shows them)"
+        )
+        return None
+    try:
+        result = verify(
+            path=item.path,
+            request=request,
+            findings=findings,
+            added_commit=item.added_commit,
+            policies=ctx.policies,
+            github=ctx.github,
+            git=ctx.git,
+            branch=ctx.branch,
+            now=ctx.clock(),
+        )
+        if isinstance(result, Denied):
+            return denial_change(item, result)
+        delivery = _delivery(ctx, result)
+        if delivery.method == "refused":
+            _refuse(ctx, item, result, delivery)
+            return None
+    except OperationalError as exc:
+        ctx.report.failed.append(f"{item.request_id}: re-verifying: {exc} (stays pending)")
+        return None
+    except JitError as exc:  # a team renamed or deleted, or the App lost "Members: read"
+        ctx.report.blocked.append(
+            f"{item.request_id}: re-verifying: {exc} The request is neither granted nor denied "
+            "until this is fixed; the next run judges it again"
+        )
+        return None
+    intent = _intent(ctx, item, result, delivery)
+    why = refusal(intent.change)
+    if why is None:
+        return intent
+    # The guard stays strict; its refusal denies this one request and never stops the run.
+    return denial_change(
+        item,
+        Denied(
+            item.path,
+            item.request_id,
+            result.request.requester,
+            result.resource.id,
+            result.pr,
+            (
+                f"The request cannot be recorded in the audit log ({why}). Rename the file or "
+                "rephrase the field so it holds no credential, and open a new request.",
+            ),
+        ),
+    )
 
 
 def _delivery(ctx: RunContext, verified: Verified) -> DeliveryPlan:
@@ -177,41 +226,44 @@ def _intent(ctx: RunContext, item: Desired, v: Verified, delivery: DeliveryPlan)
 
 
 def denial_change(item: Desired, denied: Denied) -> Change:
-    """Record a denial once, and retire the file so it is not judged again every run."""
+    """Record a denial once, and retire the file so it is not judged again every run. Its text
+    comes from a hostile file, so whatever looks like a secret is redacted before the audit log,
+    the commit and the comment see it: the guard never refuses a denial."""
     pr = denied.pr.number if denied.pr else None
+    request_id = redact_secrets(item.request_id)
+    reasons = [redact_secrets(r) for r in denied.reasons]
+    requester, resource = redact_secrets(denied.requester), redact_secrets(denied.resource)
     return Change(
         action="deny",
-        summary=f"denied {item.request_id}"
-        + (f" (PR #{pr})" if pr else "")
-        + f": {denied.reasons[0]}",
+        summary=f"denied {request_id}" + (f" (PR #{pr})" if pr else "") + f": {reasons[0]}",
         guard=Guard(item.grant_id, ABSENT, file=item.path),
         audit=(
             entries.requested(
-                request_id=item.request_id,
-                requester=denied.requester,
-                resource=denied.resource,
+                request_id=request_id,
+                requester=requester,
+                resource=resource,
                 pr=pr,
                 merge_commit=denied.pr.merge_commit_sha if denied.pr else None,
             ),
             entries.denied(
-                request_id=item.request_id,
-                requester=denied.requester,
-                resource=denied.resource,
+                request_id=request_id,
+                requester=requester,
+                resource=resource,
                 pr=pr,
-                reasons=list(denied.reasons),
+                reasons=reasons,
             ),
         ),
         retire=(item.path,),
         retire_if_added_by=item.added_commit,
-        request_id=item.request_id,
+        request_id=request_id,
         grant_id=item.grant_id,
         pr=pr,
-        report=("denied", f"{item.request_id}: {' '.join(denied.reasons)}"),
+        report=("denied", f"{request_id}: {' '.join(reasons)}"),
         comment=(
             (
                 pr,
-                notices.marker("denied", item.request_id),
-                notices.denied(item.request_id, denied.reasons),
+                notices.marker("denied", request_id),
+                notices.denied(request_id, reasons),
             )
             if pr is not None
             else None

@@ -1,13 +1,18 @@
 """Phase two of granting: issue what this run's landed intents cover, deliver, record.
 
-The secret is delivered (PR comment) *before* the ``granted`` record is committed: a run that
-dies in between leaves an intent, and the next run revokes and re-issues (``recover``); the
-other order could record a grant whose secret nobody ever received.
+A secret (a token, a lease's holder token) is recorded *before* it is delivered: its handle
+(the accessor, never the token) goes into the ``issuing`` record, committed and pushed, and only
+then is the secret delivered (PR comment), then the ``granted`` record committed. A run that
+dies after recording leaves an intent with the handle, and the next run revokes exactly that
+and re-issues (``recover``); no listing of Vault's tokens is ever needed. A run that dies in the
+short window between creating and recording leaves a token nobody holds: its wrapping token
+lived only in the dead run's memory, it was never delivered, and it ends at its TTL, the
+grant's end. Delivering before recording could hand out a secret jit cannot find again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,10 +33,39 @@ Payload = Mapping[str, object]
 #: Vault's TTLs are whole seconds counted from its own clock: an end this much sooner than
 #: the grant's is not a cut.
 END_SLACK = timedelta(seconds=60)
+#: Commits and pushes ``issuing`` records that now name their handles, in one commit; returns
+#: the grant ids whose record landed.
+Recorder = Callable[[Sequence[GrantRecord]], set[str]]
 
 
-def issue_fresh(ctx: RunContext, intent: Intent) -> Change:
-    return issue(ctx, intent.record, intent.verified.resource, intent.delivery)
+def issue_all(ctx: RunContext, record_handles: Recorder, intents: Sequence[Intent]) -> list[Change]:
+    """Issue each landed intent, each inside its own error boundary; record the handles of
+    every secret in one commit; then deliver them."""
+    out: list[Change] = []
+    made: list[tuple[Intent, GrantBackend, Issued, GrantRecord]] = []
+    for intent in intents:
+        try:
+            created = _create(ctx, intent.record, intent.verified.resource)
+        except Exception as exc:  # noqa: BLE001 - one grant's error boundary, by design
+            out.append(_bug(ctx, intent.record, exc))
+            continue
+        if isinstance(created, Change):
+            out.append(created)
+            continue
+        backend, issued, record = created
+        if record.kind not in SECRET_KINDS:
+            out.append(granted(ctx, record, issued, intent.delivery, ()))
+        else:
+            made.append((intent, backend, issued, record))
+    landed = _record(record_handles, [(record, issued) for _, _, issued, record in made])
+    for intent, backend, issued, record in made:
+        try:
+            out.append(
+                _deliver(ctx, backend, record, issued, intent.delivery, record.grant_id in landed)
+            )
+        except Exception as exc:  # noqa: BLE001 - one grant's error boundary, by design
+            out.append(_bug(ctx, record.evolve(handle=dict(issued.handle)), exc))
+    return out
 
 
 def issue(
@@ -39,8 +73,23 @@ def issue(
     record: GrantRecord,
     resource: Resource,
     delivery: DeliveryPlan,
+    record_handles: Recorder,
     lead: Sequence[Payload] = (),
 ) -> Change:
+    """Issue one grant: create, record the handle of a secret, deliver it."""
+    created = _create(ctx, record, resource, lead)
+    if isinstance(created, Change):
+        return created
+    backend, issued, record = created
+    if record.kind not in SECRET_KINDS:
+        return granted(ctx, record, issued, delivery, lead)
+    landed = _record(record_handles, [(record, issued)])
+    return _deliver(ctx, backend, record, issued, delivery, record.grant_id in landed, lead)
+
+
+def _create(
+    ctx: RunContext, record: GrantRecord, resource: Resource, lead: Sequence[Payload] = ()
+) -> tuple[GrantBackend, Issued, GrantRecord] | Change:
     try:
         backend = ctx.backend(record.kind)
         issued = backend.issue(ctx.order(record, resource))
@@ -48,9 +97,28 @@ def issue(
         return failed(ctx, record, f"issuing: {exc}", retryable(exc), lead)
     if issued.wrap_token:
         ctx.mask(issued.wrap_token)
-    record = real_end(ctx, record, issued)
-    if record.kind not in SECRET_KINDS:
-        return granted(ctx, record, issued, delivery, lead)
+    return backend, issued, real_end(ctx, record, issued)
+
+
+def _record(record_handles: Recorder, made: Sequence[tuple[GrantRecord, Issued]]) -> set[str]:
+    if not made:
+        return set()
+    return record_handles([record.evolve(handle=dict(issued.handle)) for record, issued in made])
+
+
+def _deliver(
+    ctx: RunContext,
+    backend: GrantBackend,
+    record: GrantRecord,
+    issued: Issued,
+    delivery: DeliveryPlan,
+    recorded: bool,
+    lead: Sequence[Payload] = (),
+) -> Change:
+    """Deliver a secret whose handle is recorded (``recorded``); else revoke it unused."""
+    if not recorded:
+        return _undeliverable(ctx, backend, record, issued, "its handle was not recorded", lead)
+    record = record.evolve(handle=dict(issued.handle))
     try:
         body = ctx.deliverer.comment(delivery, record, issued)
         ctx.github.upsert_comment(record.pr, ctx.deliverer.marker(record.grant_id), body)
@@ -77,6 +145,11 @@ def real_end(ctx: RunContext, record: GrantRecord, issued: Issued) -> GrantRecor
     return record.evolve(expires_at=ends, details=details)
 
 
+def _bug(ctx: RunContext, record: GrantRecord, exc: Exception) -> Change:
+    why = f"unexpected {type(exc).__name__} ({exc}); this is a bug in jit, please report it"
+    return failed(ctx, record, why, True)
+
+
 def _undeliverable(
     ctx: RunContext,
     backend: GrantBackend,
@@ -86,14 +159,18 @@ def _undeliverable(
     lead: Sequence[Payload],
 ) -> Change:
     """The secret could not be delivered: revoke it now so nothing undeliverable stays live.
-    If that fails too, the intent stays and the next run finds and revokes it."""
+    If that fails too, the intent keeps its handle and the next run revokes it by that."""
     try:
         backend.revoke(record.kind, issued.handle)
-        outcome = "it was revoked"
+        outcome, left = "it was revoked", record.evolve(handle=None)
     except JitError:
-        outcome = "revoking it failed too; the next run finds and revokes it"
+        outcome = (
+            "revoking it failed too; it was never delivered, so nobody holds it, and it ends "
+            "at the grant's end at the latest (a later run revokes it once this is recorded)"
+        )
+        left = record.evolve(handle=dict(issued.handle))
     return failed(
-        ctx, record, f"delivering the secret on PR #{record.pr}: {error}; {outcome}", True, lead
+        ctx, left, f"delivering the secret on PR #{record.pr}: {error}; {outcome}", True, lead
     )
 
 

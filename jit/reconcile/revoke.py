@@ -42,6 +42,23 @@ _ROLE_NOTE: dict[Role, str] = {
 }
 
 
+def revoke_isolated(ctx: RunContext, item: Revocation) -> Change:
+    """``revoke`` inside this grant's own error boundary. It needs only the grant's record (not
+    today's policies or request files), and whatever goes wrong with it, even a bug in jit,
+    leaves this one grant ``revoke-pending`` and reported: never another grant unrevoked."""
+    try:
+        return revoke(ctx, item)
+    except Exception as exc:  # noqa: BLE001 - one grant's error boundary, by design
+        record = item.record
+        return _failed(
+            ctx,
+            item,
+            record.withdrawn_by,
+            record.withdrawn_commit,
+            f"unexpected {type(exc).__name__} ({exc}); this is a bug in jit, please report it",
+        )
+
+
 def revoke(ctx: RunContext, item: Revocation) -> Change:
     record, now = item.record, ctx.clock()
     by, commit = record.withdrawn_by, record.withdrawn_commit
@@ -161,7 +178,7 @@ def _withdrawer(ctx: RunContext, record: GrantRecord) -> tuple[str | None, str |
             for p in ctx.github.pulls_for_commit(commit)
             if p.merged and p.base_ref == ctx.branch and p.merge_commit_sha == commit
         ]
-    except OperationalError as exc:
+    except JitError as exc:  # GitHub or git: never a reason to keep a withdrawn grant live
         ctx.report.notes.append(f"{record.grant_id}: could not tell who withdrew it: {exc}")
         return None, None
     return (pulls[0].author if len(pulls) == 1 else None), commit

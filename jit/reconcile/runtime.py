@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from jit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_OPERATIONAL
+from jit.findings import Finding
 from jit.model import DeliveryFallback, GrantKind, Policies, Resource, Settings
 from jit.ports import GitHubPort, GrantBackend, GrantOrder, Issued
 from jit.reconcile.merge_checks import GitHistory
@@ -94,6 +95,8 @@ class RunContext:
     branch: str = "main"
     mask: Callable[[str], None] = lambda _secret: None
     report: Report = field(default_factory=Report)
+    #: Errors in policies/ on main: a resource they may define is neither granted nor denied.
+    policy_errors: tuple[Finding, ...] = ()
 
     def resource(self, record: GrantRecord) -> Resource | None:
         return self.policies.resources.get(record.resource)

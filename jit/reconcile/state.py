@@ -184,19 +184,31 @@ class StateStore:
         return f"{self.rel_dir}/{gid}.json"
 
     def load(self) -> dict[str, GrantRecord]:
+        records, problems = self.load_readable()
+        if problems:
+            raise JitError(next(iter(problems.values())))
+        return records
+
+    def load_readable(self) -> tuple[dict[str, GrantRecord], dict[str, str]]:
+        """Every record that reads, and (by grant id, the file's name) why each other one does
+        not: one damaged record never keeps the others from being revoked."""
         records: dict[str, GrantRecord] = {}
-        if not self.dir.is_dir():
-            return records
-        for path in sorted(self.dir.glob("*.json")):
+        problems: dict[str, str] = {}
+        for path in sorted(self.dir.glob("*.json")) if self.dir.is_dir() else ():
             where = self.rel_path(path.stem)
-            record = GrantRecord.from_json(path.read_text(encoding="utf-8"), where)
+            try:
+                record = GrantRecord.from_json(path.read_text(encoding="utf-8"), where)
+            except JitError as exc:
+                problems[path.stem] = str(exc)
+                continue
             if record.grant_id != path.stem:
-                raise JitError(
+                problems[path.stem] = (
                     f"{where}: the record names grant {record.grant_id!r}, not its file name. "
                     "Restore the file from git history."
                 )
+                continue
             records[record.grant_id] = record
-        return records
+        return records, problems
 
     def load_some(self, gids: Iterable[str]) -> dict[str, GrantRecord]:
         """The records of ``gids`` that exist (reads only those files)."""

@@ -14,6 +14,7 @@ import pytest
 
 from jit.adapters.vault.backend import VaultBackend
 from jit.errors import JitError
+from jit.reconcile import run as runner
 from jit.reconcile.diff import ISSUING_LEASE
 from tests.e2e.real import ORDERS_ROW, RealFlow
 from tests.real.plugin import Database, Namespace
@@ -133,22 +134,22 @@ def live_leases(flow: RealFlow) -> list[str]:
     return sorted(listed["data"]["keys"]) if listed else []
 
 
-def test_a_run_killed_after_issuing_is_recovered_on_the_real_server(
+def test_a_run_killed_after_recording_its_handle_is_recovered_on_the_real_server(
     real: RealFlow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The next run finds the dead run's holder token by its metadata (LIST
-    auth/token/accessors with the guide's list+sudo rule), revokes it and its lease, and issues
-    again: one live credential, and it works."""
+    """The dead run committed the holder token's accessor before delivering. The next run
+    revokes exactly that accessor (no listing of Vault's tokens, no sudo), which ends its lease
+    and drops its database user, and issues again: one live credential, and it works."""
     pr = real.open("alice", "db", "db-read")
     real.validate(pr)
     real.approve_and_merge(pr)
     with monkeypatch.context() as mp:
-        kill_after(mp, VaultBackend, "issue")
+        kill_after(mp, runner, "_record_handles")
         with pytest.raises(Killed):
             real.run()
     (orphaned,) = live_leases(real)
     (record,) = real.records().values()
-    assert record.status == "issuing"
+    assert record.status == "issuing" and (record.handle or {}).get("accessor")
 
     real.advance(seconds=ISSUING_LEASE.total_seconds())
     result = real.run()
@@ -159,6 +160,45 @@ def test_a_run_killed_after_issuing_is_recovered_on_the_real_server(
     user, password = str(secret["username"]), str(secret["password"])
     assert real.db.login(user, password, READ_ORDERS) == (0, f"{ORDERS_ROW[1]}\n")
     assert readers(real) == [user]  # the dead run's database user was dropped with its lease
+
+
+def test_a_run_killed_before_recording_its_handle_leaves_a_token_that_ends_with_the_grant(
+    real: RealFlow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed between creating the holder token and recording it: nobody holds that token
+    (its wrapping token died with the run). The next run records it as unreachable and issues
+    again; on the real server the stray holder token's TTL ends by the grant's end."""
+    pr = real.open("alice", "db", "db-read")
+    real.validate(pr)
+    real.approve_and_merge(pr)
+    with monkeypatch.context() as mp:
+        kill_after(mp, VaultBackend, "issue")
+        with pytest.raises(Killed):
+            real.run()
+    (record,) = real.records().values()
+    assert record.status == "issuing" and not (record.handle or {}).get("accessor")
+
+    real.advance(seconds=ISSUING_LEASE.total_seconds())
+    result = real.run()
+    assert result.code == 0 and "1 granted" in result.out, result.out
+    (granted,) = real.records().values()
+    assert granted.status == "active"
+    holders = [
+        data
+        for accessor in real.root.adapter.list("/v1/auth/token/accessors")["data"]["keys"]
+        for data in [
+            real.root.adapter.post("/v1/auth/token/lookup-accessor", json={"accessor": accessor})[
+                "data"
+            ]
+        ]
+        if (data.get("meta") or {}).get("jit_grant") == granted.grant_id
+    ]
+    assert len(holders) == 2  # the granted holder and the unreachable one
+    # jit's clock was moved on 30 minutes, the server's was not: compare lifetimes, not
+    # instants. Neither holder token can live longer than the 2h grant, nor be renewed.
+    for holder in holders:
+        assert 0 < int(holder["explicit_max_ttl"]) <= 2 * 3600 and not holder["renewable"]
+    assert "unreachable" in result.out + "".join(str(e) for e in real.audit()), result.out
 
 
 def readers(flow: RealFlow) -> list[str]:

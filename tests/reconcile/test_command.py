@@ -32,7 +32,8 @@ def test_no_push_commits_locally_only(world: World) -> None:
     result = world.run(push=False)
     assert result.code == 0
     assert world.remote.log("-1", "--format=%H") == head
-    assert git(result.root, "rev-list", "--count", "origin/main..HEAD").strip() == "2"
+    # the intent, the handle recorded before delivery, the result
+    assert git(result.root, "rev-list", "--count", "origin/main..HEAD").strip() == "3"
 
 
 def test_the_job_summary_annotations_and_masking_in_actions(world: World, tmp_path: Path) -> None:

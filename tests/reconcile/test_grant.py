@@ -25,7 +25,8 @@ def test_each_kind_is_granted_once_recorded_and_a_rerun_changes_nothing(world: W
     result = world.run()
     assert result.code == 0, result.out
     assert "4 granted" in result.out
-    assert len(commits(world)) == len(before) + 2  # the intent commit, then the results
+    # the intent commit, the secrets' handles (recorded before delivery), then the results
+    assert len(commits(world)) == len(before) + 3
     records = world.records()
     assert sorted(r.status for r in records.values()) == ["active"] * 4
     assert sorted(r.kind for r in records.values()) == [
@@ -63,9 +64,10 @@ def test_commits_are_by_the_bot_with_trailers(world: World) -> None:
     pr = world.request("alice", "db", "db-read")
     world.run()
     gid = next(iter(world.records()))
-    log = git(world.remote.path, "log", "-2", "--format=%an <%ae>%n%B%n--", "main")
-    assert log.count("jit-bot <jit-bot@users.noreply.github.com>") == 2
+    log = git(world.remote.path, "log", "-3", "--format=%an <%ae>%n%B%n--", "main")
+    assert log.count("jit-bot <jit-bot@users.noreply.github.com>") == 3
     assert "jit: intent to issue 1 grant(s)" in log and "jit: grant 1" in log
+    assert "jit: issued 1" in log
     assert f"Jit-Grant: {gid}" in log and f"Jit-PR: {pr.number}" in log
     assert "Jit-Request: requests/alice/db" in log
 

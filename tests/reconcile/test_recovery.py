@@ -7,7 +7,6 @@ import pytest
 
 from jit.adapters.git import Git
 from jit.adapters.kube.backend import KubeBackend
-from jit.adapters.vault.backend import VaultBackend
 from jit.reconcile import run as runner
 from jit.reconcile.diff import ISSUING_LEASE
 from tests.reconcile.helpers import Killed, interleave, kill_after, live
@@ -17,9 +16,10 @@ LEASE = ISSUING_LEASE.total_seconds()
 
 
 def die_after_issuing(world: World, monkeypatch: pytest.MonkeyPatch, resource: str) -> str:
+    """The run dies once it has issued (and, for a secret, recorded its handle)."""
     world.request("alice", "x", resource)
     with monkeypatch.context() as mp:
-        kill_after(mp, VaultBackend, "issue")
+        kill_after(mp, runner, "_record_handles")
         kill_after(mp, KubeBackend, "issue")
         with pytest.raises(Killed):
             world.run()
@@ -95,16 +95,42 @@ def test_a_run_slower_than_the_lease_is_superseded_and_nothing_stays_live_twice(
         world.advance(seconds=LEASE)
         others.append(world.run())
 
-    interleave(monkeypatch, Git, "push", 2, slow_then_another_run)
+    interleave(monkeypatch, Git, "push", 3, slow_then_another_run)  # the results' push
     first = world.run()
-    # The second run took the stale intent over: it found the first run's token, revoked it
-    # (its wrapping token was out of reach) and issued afresh. The first run's record lost the
+    # The second run took the stale intent over: it revoked the first run's token by its
+    # recorded accessor (its wrapping token was out of reach) and issued afresh. The first run's record lost the
     # push race, so it tries to revoke its duplicate too; by now its own Vault login (30m) has
     # expired, which it reports, but the duplicate is already gone.
     assert others[0].code == 0, others[0].out
     assert first.code == 4 and "revoking a superseded duplicate" in first.out
     (record,) = world.records().values()
     assert world.live_tokens() == [record.handle["accessor"]]  # type: ignore[index]
+    assert world.types(record.grant_id).count("granted") == 1 and world.verify().ok
+
+
+def test_a_run_overtaken_before_recording_its_handle_never_delivers(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.request("alice", "tok", "db-token")
+    others = []
+
+    def slow_then_another_run() -> None:
+        world.advance(seconds=LEASE)
+        others.append(world.run())
+
+    interleave(monkeypatch, Git, "push", 2, slow_then_another_run)  # the handles' push
+    first = world.run()
+    # The second run found no handle: it recorded that anything the first run created is
+    # unreachable, and issued afresh. The first run lost the race to record its handle, so it
+    # never delivered its token; its Vault login has expired, so it cannot revoke it either.
+    assert others[0].code == 0, others[0].out
+    assert first.code == 4 and "its handle was not recorded" in first.out
+    (record,) = world.records().values()
+    assert len(world.delivery(record.pr).split("BEGIN AGE")) == 2  # one delivery: the second's
+    (stray,) = [a for a in world.live_tokens() if a != record.handle["accessor"]]  # type: ignore[index]
+    token = world.vault.tokens.by_accessor(stray)
+    assert token is not None and token.expire_time is not None
+    assert token.expire_time <= record.expires_at  # nobody holds it, and it never outlives
     assert world.types(record.grant_id).count("granted") == 1 and world.verify().ok
 
 
@@ -154,7 +180,7 @@ def test_a_requester_whose_keys_vanished_mid_grant_waits_for_a_new_one(
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("LIST", "auth/token/accessors"), ("POST", "auth/token/revoke-accessor")],
+    [("POST", "auth/token/revoke-accessor")],
 )
 def test_vault_failing_during_recovery_keeps_the_intent(
     world: World, monkeypatch: pytest.MonkeyPatch, method: str, path: str
@@ -192,3 +218,85 @@ def test_without_a_usable_key_a_plain_wrapping_token_fallback_works(world: World
     assert "wrap_token" in body and "works **only once**" in body
     (entry,) = [e for e in world.audit() if e["type"] == "delivery"]
     assert entry["method"] == "wrapping-token"
+
+
+def test_a_crash_window_token_of_a_withdrawn_request_is_recorded_unreachable(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run died between creating a token and recording its accessor, then the request was
+    withdrawn: jit cannot reach that token (it never lists Vault's tokens); it records that
+    nobody holds it, closes the intent, and Vault ends the token at the grant's end."""
+    from jit.adapters.vault.backend import VaultBackend
+
+    world.request("alice", "x", "db-token")
+    with monkeypatch.context() as mp:
+        kill_after(mp, VaultBackend, "issue")
+        with pytest.raises(Killed):
+            world.run()
+    (record,) = world.records().values()
+    world.withdraw("alice", "x")
+    world.advance(seconds=LEASE)
+    result = world.run()
+    assert result.code == 0, result.out
+    assert world.records() == {}
+    first, closed = [str(e["error"]) for e in world.audit() if e["type"] == "grant-failed"]
+    assert "unreachable" in first and "nobody holds it" in first
+    assert "withdrawn before it was issued" in closed and "unreachable" in closed
+    (stray,) = world.live_tokens()
+    token = world.vault.tokens.by_accessor(stray)
+    assert token is not None and token.expire_time is not None
+    assert token.expire_time <= record.expires_at
+    world.advance(seconds=(record.expires_at - world.clock.now()).total_seconds())
+    assert world.live_tokens() == [] and world.verify().ok
+
+
+def test_cleaning_up_a_recorded_token_retries_while_vault_refuses(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    die_after_issuing(world, monkeypatch, "db-token")
+    world.withdraw("alice", "x")
+    world.advance(seconds=LEASE)
+    world.vault.fail_next("POST", "auth/token/revoke-accessor", 503, times=99)
+    result = world.run()
+    assert result.code == 4 and "cleaning up an unfinished grant" in result.out
+    (record,) = world.records().values()
+    assert record.status == "issuing" and record.handle  # kept: the next run revokes by it
+    world.vault._faults._pending.clear()
+    assert world.run().code == 0
+    assert world.records() == {} and world.live_tokens() == []
+
+
+def test_a_bug_while_delivering_keeps_the_handle_so_the_next_run_revokes_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jit.reconcile.deliverer import SshDeliverer
+
+    world.request("alice", "x", "db-token")
+    with monkeypatch.context() as mp:
+        mp.setattr(SshDeliverer, "comment", lambda *a: (_ for _ in ()).throw(RuntimeError("x")))
+        result = world.run()
+    assert result.code == 4 and "unexpected RuntimeError" in result.out
+    (record,) = world.records().values()
+    assert record.status == "issuing" and record.run_id == ""
+    first = dict(record.handle or {})["accessor"]
+    assert world.live_tokens() == [first]
+    again = world.run()
+    assert again.code == 0, again.out
+    (record,) = world.records().values()
+    assert world.live_tokens() == [record.handle["accessor"]] != [first]  # type: ignore[index]
+
+
+def test_a_bug_while_issuing_one_grant_does_not_stop_the_others(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jit.adapters.vault.backend import VaultBackend
+
+    world.request("alice", "x", "db-token")
+    world.request("bob", "k", "orders-debug")
+    with monkeypatch.context() as mp:
+        mp.setattr(VaultBackend, "issue", lambda *a: (_ for _ in ()).throw(RuntimeError("x")))
+        result = world.run()
+    assert result.code == 4 and "unexpected RuntimeError" in result.out
+    assert sorted(r.status for r in world.records().values()) == ["active", "issuing"]
+    assert world.run().code == 0
+    assert sorted(r.status for r in world.records().values()) == ["active", "active"]

@@ -28,15 +28,18 @@ def test_the_granted_entry_carries_reason_ticket_and_not_before(world: World) ->
     assert world.verify().ok
 
 
-def test_secret_looking_text_in_the_reason_is_redacted(world: World) -> None:
+def test_secret_looking_text_in_the_reason_is_denied_and_never_recorded(world: World) -> None:
+    """A reason holding a credential is judged before the log sees it: the request is denied
+    (saying why), nothing is granted, and the credential reaches neither the log nor the report."""
     path = "requests/alice/tok.yaml"
     text = f"requester: alice\nresource: db-token\nduration: 1h\nreason: pasted {JWT} oops\n"
     pr = world.github.add_pull("alice", {path: text})
     world.github.add_review(pr, "carol")
     world.merge(pr, {path: text})
     result = world.run()
-    assert result.code == 0, result.out
-    assert granted(world)["reason"] == "pasted [redacted] oops"
-    assert (granted(world)["ticket"], granted(world)["not_before"]) == (None, None)
-    assert JWT not in "".join(p.read_text() for p in (result.root / "audit").rglob("*.jsonl"))
+    assert result.code == 1, result.out
+    assert "reason cannot be recorded: it looks like a token or key" in result.out
+    log = "".join(p.read_text() for p in (result.root / "audit").rglob("*.jsonl"))
+    assert '"type":"denied"' in log and '"type":"granted"' not in log
+    assert JWT not in log and JWT not in result.out
     assert world.verify().ok

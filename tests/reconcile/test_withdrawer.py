@@ -3,6 +3,10 @@ happens either way; the requester is told which it was on their PR."""
 
 from __future__ import annotations
 
+import pytest
+
+from jit.adapters.git import Git
+from jit.errors import JitError
 from tests.reconcile.world import World
 
 
@@ -56,3 +60,20 @@ def test_a_revoker_team_lookup_that_fails_leaves_the_role_unsaid(world: World) -
     assert "withdrawn by erin, and checked gone" in body
     (entry,) = [e for e in world.audit() if e["type"] == "revoked"]
     assert entry["by"] == "erin" and "by_role" not in entry
+
+
+def test_git_failing_to_say_who_withdrew_never_holds_up_the_revocation(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.request("bob", "k8s", "orders-debug")
+    assert world.run().code == 0
+    world.withdraw("bob", "k8s")
+
+    def broken(*_args: object) -> str:
+        raise JitError("running git log: fatal: bad object")
+
+    monkeypatch.setattr(Git, "deleting_commit", broken)
+    result = world.run()
+    assert result.code == 0 and "1 revoked" in result.out, result.out
+    assert world.records() == {} and world.bindings() == []
+    assert "could not tell who withdrew it" in result.out

@@ -7,13 +7,11 @@ Handles (recorded in the grant record; none of them is a secret):
   (after crash recovery only ``{"accessor": ...}``: revoking the holder revokes its leases)
 - vault-group: ``{"group": "jit-<grant id>", "group_id": <identity group id>}``
 
-Crash recovery (``find``): a group is found by its deterministic name. Tokens carry
-``meta.jit_grant``; Vault cannot search metadata, so ``find`` lists every token accessor
-(``LIST auth/token/accessors``, needs ``list`` + ``sudo``) and looks each up: one call per live
-token in Vault, paid only for grants whose intent is outstanding after a crash. A found token
-or holder comes back without ``wrap_token`` (the wrapping token died with the crashed run), so
-it can never be delivered: the caller must revoke it and issue again. Extra matches (a create
-retried after an ambiguous failure) are revoked here, so at most one is ever live.
+Crash recovery (``find``): a group is found by its deterministic name. A token or a holder
+token is never searched for (that would need ``LIST auth/token/accessors`` with ``sudo``, one
+call per token in Vault, and would let the job enumerate every token): the reconciler records
+its accessor before delivering it and revokes by that (``jit.reconcile.issue``). ``find`` answers
+None for them. Tokens still carry ``meta.jit_grant``, for people reading Vault's audit device.
 """
 
 from __future__ import annotations
@@ -168,29 +166,7 @@ class VaultBackend:
             return Issued(kind="vault-group", handle=handle, details={"recovered": True})
         if kind not in KINDS:
             raise JitError(f"the Vault backend cannot find {kind} grants ({where(order)})")
-        accessors = self._tokens_of(order.grant_id)
-        if not accessors:
-            return None
-        for extra in accessors[1:]:
-            log.warning("revoking duplicate token %s of grant %s", extra, order.grant_id)
-            self._revoke_accessor(extra)
-        details = {"recovered": True, "deliverable": False}
-        return Issued(kind=kind, handle={"accessor": accessors[0]}, details=details)
-
-    def _tokens_of(self, grant_id: str) -> list[str]:
-        """Accessors of live tokens whose ``meta.jit_grant`` is ``grant_id``, oldest first."""
-        try:
-            listing = self.http.call("LIST", "auth/token/accessors", capabilities=["list", "sudo"])
-        except VaultRequestError as err:
-            if err.status == 404:
-                return []
-            raise
-        found: list[tuple[int, str]] = []
-        for accessor in ((listing or {}).get("data") or {}).get("keys") or []:
-            data = self._lookup_accessor(str(accessor))
-            if data is not None and (data.get("meta") or {}).get("jit_grant") == grant_id:
-                found.append((int(data.get("creation_time") or 0), str(accessor)))
-        return [accessor for _, accessor in sorted(found)]
+        return None  # tokens: recovered by the accessor the reconciler recorded, never listed
 
     # --- revoke and check ----------------------------------------------------------------
 

@@ -70,3 +70,11 @@ def test_every_capability_is_needed(
     assert "permission denied" in message
     assert f'"{capability}"' in message
     assert RULES[index].pattern.rstrip("*") in message
+
+
+def test_the_policy_needs_no_sudo_and_cannot_list_every_token() -> None:
+    """Recovery is bounded by jit's own records (issue 9, finding 6): no ``sudo`` anywhere and
+    no ``LIST auth/token/accessors``, which would let the job enumerate every token in Vault."""
+    text = admin.policy_text("jit-job")
+    assert "sudo" not in text
+    assert not [r for r in RULES if r.pattern.startswith("auth/token/accessors")]
