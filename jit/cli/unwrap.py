@@ -35,18 +35,37 @@ TTY = "/dev/tty"
     metavar="URL",
     help="Your organisation's Vault. A delivery naming any other address is refused.",
 )
+@click.option(
+    "--vault-namespace",
+    envvar="VAULT_NAMESPACE",
+    show_envvar=True,
+    metavar="NS",
+    help="Your Vault namespace (default: vault.namespace in the settings). A delivery naming "
+    "another is refused.",
+)
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="A clone of the access repository (main): its policies say where jit wraps secrets.",
+)
 @click.argument("message", required=False)
 def unwrap(
     identity: Path | None,
     output: Path | None,
     fmt: str,
     vault_addr: str | None,
+    vault_namespace: str | None,
+    repo: Path,
     message: str | None,
 ) -> int:
     """Decrypt your delivery comment and unwrap the secret from Vault (one use only).
 
     MESSAGE is the comment jit posted on your pull request: a file holding it, the text itself,
-    or "-" (the default) to read it from standard input. Only trust comments by the jit bot.
+    or "-" (the default) to read it from standard input. Run it in a clone of the access
+    repository (or pass --repo): a delivery is accepted only when Vault shows it was wrapped
+    where jit's reconcile job wraps secrets.
     """
     import os
     import sys
@@ -60,6 +79,8 @@ def unwrap(
         message=message,
         passphrase=ask_passphrase,
         vault_addr=vault_addr or os.environ.get("VAULT_ADDR") or None,
+        vault_namespace=vault_namespace or os.environ.get("VAULT_NAMESPACE") or None,
+        repo=repo,
         stdin=sys.stdin,
         out=sys.stdout,
         err=sys.stderr,

@@ -67,3 +67,42 @@ def assert_golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), (
         f"{path} differs; review, then JIT_UPDATE_GOLDEN=1"
     )
+
+
+#: The access repository ``jit unwrap`` checks deliveries against (its ``policies/``): where the
+#: reconcile job wraps secrets (token role ``jit``; ``database/creds/orders-readonly``).
+ACCESS_SETTINGS = """\
+vault:
+  address: https://vault.fake:8200
+  token_role: jit
+"""
+ACCESS_RESOURCES = """\
+resources:
+  db-read:
+    description: Read-only access to the orders database
+    grant: {kind: vault-credentials, path: database/creds/orders-readonly}
+    eligible: [acme/engineering]
+    max_duration: 8h
+    approvals: [{from: [acme/dba], count: 1}]
+  db-token:
+    description: A Vault token that reads the orders database
+    grant: {kind: vault-token, policies: [db-orders-read]}
+    eligible: [acme/engineering]
+    max_duration: 8h
+    approvals: [{from: [acme/dba], count: 1}]
+"""
+
+
+def write_access_repo(root: Path, settings: str = ACCESS_SETTINGS) -> Path:
+    (root / "policies").mkdir(parents=True, exist_ok=True)
+    (root / "policies" / "settings.yaml").write_text(settings)
+    (root / "policies" / "resources.yaml").write_text(ACCESS_RESOURCES)
+    return root
+
+
+@pytest.fixture
+def access_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clone of the access repository, as the working directory (``--repo`` defaults to it)."""
+    root = write_access_repo(tmp_path / "access")
+    monkeypatch.chdir(root)
+    return root

@@ -7,79 +7,40 @@ import json
 import logging
 import stat
 import subprocess
-import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
-from jit.cli import main
-from jit.commands.unwrap import env_name, render, run, secret_values
+from jit.commands.unwrap import render, run
 from jit.delivery import (
     DeliveryPayload,
     choose_delivery,
-    render_delivery_comment,
     render_plain_token_comment,
-    seal,
 )
+from jit.delivery.provenance import TrustedVault, delivered_values, env_name
 from jit.errors import JitError
-from tests.delivery.conftest import KeyPair
+from tests.delivery.conftest import KeyPair, write_access_repo
+from tests.delivery.unwrapping import (
+    CREDS_PATH,
+    ENDS,
+    GRANT,
+    SECRET,
+    comment,
+    jit,
+    wrapped_credentials,
+    wrapped_token,
+)
 from tests.fakes.vault import FakeVault
 from tests.fakes.vault.core import ADDRESS
 
-SECRET = "pw-Zq8!'\"$HOME `x`"
-GRANT = "alice-incident-4711-3f2a9c1b"
-ENDS = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
-
-
-def vault_call(
-    vault: FakeVault, path: str, body: dict[str, Any], wrap_ttl: int | None = None
-) -> dict[str, Any]:
-    headers = {"X-Vault-Token": vault.root_token}
-    if wrap_ttl:
-        headers["X-Vault-Wrap-TTL"] = str(wrap_ttl)
-    response = requests.post(f"{vault.address}/v1/{path}", json=body, headers=headers, timeout=5)
-    assert response.status_code in (200, 204), response.text
-    return response.json() if response.content else {}
-
-
-def wrapped_credentials(vault: FakeVault) -> str:
-    """What the grant side does for vault-credentials: wrap the secret with sys/wrapping/wrap."""
-    answer = vault_call(
-        vault, "sys/wrapping/wrap", {"username": "v-alice-x1", "password": SECRET}, wrap_ttl=300
-    )
-    return str(answer["wrap_info"]["token"])
-
-
-def wrapped_token(vault: FakeVault) -> str:
-    """What the grant side does for vault-token: create through the token role, wrapped."""
-    vault_call(vault, "auth/token/roles/jit", {"allowed_policies": ["default"], "orphan": True})
-    answer = vault_call(
-        vault, "auth/token/create/jit", {"policies": ["default"], "ttl": "1h"}, wrap_ttl=300
-    )
-    return str(answer["wrap_info"]["token"])
-
-
-def comment(vault: FakeVault, wrap_token: str, *keys: KeyPair) -> str:
-    payload = DeliveryPayload(vault.address, None, wrap_token, GRANT, ENDS.isoformat())
-    plan = choose_delivery([k.public for k in keys], "refuse")
-    return render_delivery_comment(
-        grant_id=GRANT,
-        requester="alice",
-        resource="db-orders",
-        expires_at=ENDS,
-        unwrap_by=None,
-        armored=seal(payload, plan.recipients),
-        plan=plan,
-    )
-
 
 @pytest.fixture(autouse=True)
-def vault_addr(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The requester knows their Vault's address (jit unwrap refuses deliveries naming others)."""
+def vault_addr(monkeypatch: pytest.MonkeyPatch, access_repo: Path) -> None:
+    """The requester knows their Vault's address (jit unwrap refuses deliveries naming others)
+    and works in a clone of the access repository."""
     monkeypatch.setenv("VAULT_ADDR", ADDRESS)
+    monkeypatch.delenv("VAULT_NAMESPACE", raising=False)
 
 
 @pytest.fixture
@@ -88,19 +49,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (home / ".ssh").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     return home
-
-
-def jit(*args: str) -> int:
-    """Run the real command line (click, the error handler, exit codes) in-process."""
-    old = sys.argv
-    sys.argv = ["jit", "unwrap", *args]
-    try:
-        main()
-    except SystemExit as done:
-        return int(done.code or 0)
-    finally:
-        sys.argv = old
-    raise AssertionError("main() always exits")
 
 
 def test_unwrap_a_credential_from_a_comment_file(
@@ -299,18 +247,18 @@ def test_the_cli_asks_for_a_passphrase_on_the_terminal_only(
 
 
 def test_formats_and_names() -> None:
-    values = {"username": "u", "pass-word": "a'b\"c\n$d", "1st": 1, "nested": {"a": [1]}}
+    values = {"username": "u", "password": "a'b\"c\n$d"}
     assert json.loads(render(values, "json")) == values
-    assert (
-        render(values, "dotenv")
-        == 'USERNAME="u"\nPASS_WORD="a\'b\\"c\\n$d"\n_1ST="1"\nNESTED="{\\"a\\": [1]}"\n'
-    )
-    script = render(values, "env") + 'printf %s "$PASS_WORD"'
+    assert render(values, "dotenv") == 'USERNAME="u"\nPASSWORD="a\'b\\"c\\n$d"\n'
+    script = render(values, "env") + 'printf %s "$PASSWORD"'
     assert (
         subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout
         == "a'b\"c\n$d"
     )
     assert env_name("client_token") == "VAULT_TOKEN"
+    assert env_name("access_key") == "AWS_ACCESS_KEY_ID"
+    with pytest.raises(KeyError):
+        env_name("PROMPT_COMMAND")  # only fixed names, never one from a payload
     with pytest.raises(JitError, match="Unknown --format 'yaml'"):
         run(None, None, "yaml", "x")
 
@@ -365,43 +313,53 @@ def test_pasting_on_a_terminal_is_prompted_for(
     assert capsys.readouterr().err.startswith("Paste the delivery comment, then press Ctrl-D:")
 
 
-def test_secret_values_for_tokens_in_a_namespace_and_empty_answers() -> None:
-    payload = DeliveryPayload(
-        "https://vault.example.com", "admin/team", "hvs.w", GRANT, ENDS.isoformat()
+def test_delivered_values_for_tokens_in_a_namespace_and_empty_answers() -> None:
+    trusted = TrustedVault(
+        "https://vault.example.com", "admin/team/", frozenset({"auth/token/create/jit"})
     )
     auth = {
-        "token": "hvs.t",
-        "accessor": "a",
-        "policies": ["p"],
-        "lease_duration": 60,
-        "renewable": False,
+        "auth": {
+            "client_token": "hvs.t",
+            "accessor": "a",
+            "policies": ["p"],
+            "lease_duration": 60,
+            "renewable": False,
+        }
     }
-    assert secret_values(auth, payload) == {
+    values = delivered_values("auth/token/create/jit", auth, trusted)
+    assert values == {
         "client_token": "hvs.t",
         "vault_addr": "https://vault.example.com",
         "vault_namespace": "admin/team",
     }
-    assert render(secret_values(auth, payload), "env").splitlines() == [
+    assert render(values, "env").splitlines() == [
         "export VAULT_TOKEN=hvs.t",
         "export VAULT_ADDR=https://vault.example.com",
         "export VAULT_NAMESPACE=admin/team",
     ]
-    with pytest.raises(JitError, match="held no values"):
-        secret_values({}, payload)
+    with pytest.raises(JitError, match="held no token"):
+        delivered_values("auth/token/create/jit", {"data": {"client_token": "x"}}, trusted)
+    with pytest.raises(JitError, match="held no secret"):
+        delivered_values(CREDS_PATH, {}, trusted)
+    with pytest.raises(JitError, match="not text"):
+        delivered_values(CREDS_PATH, {"data": {"username": ["u"]}}, trusted)
 
 
 def test_the_runner_uses_only_the_streams_and_address_it_is_given(
     fake_vault: FakeVault,
     ed_key: KeyPair,
     home: Path,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The command line reads ``VAULT_ADDR`` and passes the process's streams; the runner
     itself reads neither the environment nor ``sys.std*``."""
     ed_key.write(home / ".ssh" / "id_ed25519")
     text = comment(fake_vault, wrapped_credentials(fake_vault), ed_key)
+    no_address = write_access_repo(tmp_path / "no-address", "vault: {token_role: jit}\n")
     with pytest.raises(JitError, match="set VAULT_ADDR or pass --vault-addr"):
-        run(None, None, "json", None, stdin=io.StringIO(text))  # VAULT_ADDR is set, unread
+        # VAULT_ADDR is set but unread; the settings name no address
+        run(None, None, "json", None, stdin=io.StringIO(text), repo=no_address)
     stdin, out, err = _Terminal(text), io.StringIO(), io.StringIO()
     assert run(None, None, "json", "-", vault_addr=ADDRESS, stdin=stdin, out=out, err=err) == 0
     assert json.loads(out.getvalue())["password"] == SECRET

@@ -21,8 +21,8 @@ from jit.delivery import (
     choose_delivery,
     render_plain_token_comment,
 )
-from tests.delivery.conftest import KeyPair
-from tests.delivery.test_unwrap import (
+from tests.delivery.conftest import KeyPair, write_access_repo
+from tests.delivery.unwrapping import (
     ENDS,
     GRANT,
     SECRET,
@@ -41,6 +41,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (home / ".ssh").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("VAULT_ADDR", raising=False)
+    monkeypatch.delenv("VAULT_NAMESPACE", raising=False)
+    # A clone of the access repository whose settings name no Vault address.
+    monkeypatch.chdir(write_access_repo(tmp_path / "access", "vault: {token_role: jit}\n"))
     return home
 
 

@@ -50,7 +50,10 @@ class GitHubClient:
         timeout: int = 15,
         write_interval: float = 1.0,
         status_target_url: str | None = None,
+        login: str | None = None,
     ) -> None:
+        """``login`` is the identity ``token`` writes as (an App's ``<slug>[bot]``); None: ask
+        GitHub (``GET /user``, which user tokens may call and installation tokens may not)."""
         owner, _, name = repository.partition("/")
         if not owner or not name or "/" in name:
             raise JitError(f"GITHUB_REPOSITORY must be 'owner/name', got {repository!r}.")
@@ -78,6 +81,7 @@ class GitHubClient:
         self._last_write: float | None = None
         self._status_target_url = status_target_url
         self._pulls: dict[int, PullRequest] = {}
+        self._login = login
         self._members = TeamMembers(self._gh)
 
     @classmethod
@@ -100,7 +104,8 @@ class GitHubClient:
             else None
         )
         api = env.get("GITHUB_API_URL") or DEFAULT_API_URL
-        return cls(token, repository, api, status_target_url=target)
+        login = env.get("JIT_GITHUB_LOGIN") or None
+        return cls(token, repository, api, status_target_url=target, login=login)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -223,12 +228,32 @@ class GitHubClient:
                 github_retry.sleep(wait)
         self._last_write = time.monotonic()
 
+    def login(self) -> str:
+        """The login this client writes as, looked up once per run."""
+        if self._login is None:
+            with calling("Reading which GitHub identity jit runs as (GET /user)"):
+                try:
+                    self._login = str(self._gh.get_user().login)
+                except GithubException as exc:
+                    if exc.status != 403:
+                        raise
+                    raise JitError(
+                        "GitHub does not tell an App installation token or GITHUB_TOKEN which "
+                        "identity it writes as (GET /user answered 403), and jit edits only "
+                        "comments written by its own identity: set JIT_GITHUB_LOGIN to the "
+                        "App's bot login (the workflows pass '<app-slug>[bot]' from "
+                        "actions/create-github-app-token, or 'github-actions[bot]' for "
+                        "GITHUB_TOKEN)."
+                    ) from None
+        return self._login
+
     def upsert_comment(self, number: int, marker: str, body: str) -> None:
         if marker not in body:
             body = f"{marker}\n{body}"
+        author = self.login()
         with calling(f"Writing the jit comment on pull request #{number}"):
             issue, issue_once = self._repo.get_issue(number), self._repo_once.get_issue(number)
-            upsert_comment(issue, issue_once, marker, body, self._pace)
+            upsert_comment(issue, issue_once, marker, body, self._pace, author)
 
     def comment(self, number: int, body: str) -> None:
         with calling(f"Commenting on pull request #{number}"):
