@@ -2,6 +2,8 @@
 
 # Create vault-token grants, and the holder tokens of vault-credentials grants, via the
 # "jit" token role (which makes them orphans, non-renewable, with the role's allowed policies).
+# No sys/wrapping/wrap: jit wraps only responses (ADR 0005), and a holder token's lease is
+# revoked with the holder, so no sys/leases/* either.
 path "auth/token/create/jit" {
   capabilities = ["update"]
 }
@@ -17,19 +19,6 @@ path "auth/token/revoke-accessor" {
 # Crash recovery: find a token by its jit_grant metadata (Vault cannot search metadata).
 path "auth/token/accessors" {
   capabilities = ["list", "sudo"]
-}
-
-# Wrap vault-credentials for delivery.
-path "sys/wrapping/wrap" {
-  capabilities = ["update"]
-}
-
-# Check and revoke leases of vault-credentials grants.
-path "sys/leases/lookup" {
-  capabilities = ["update"]
-}
-path "sys/leases/revoke" {
-  capabilities = ["update"]
 }
 
 # vault-group grants: find the requester's entity, manage the jit-* groups only.
