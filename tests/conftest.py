@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+#: The real OpenBao and PostgreSQL fixtures (tests/real/plugin.py), for every test folder.
+pytest_plugins = ("tests.real.plugin",)
+
 _real_connect = socket.socket.connect
 
 

@@ -1,0 +1,122 @@
+"""The whole life of each Vault grant kind on a real OpenBao (and a real PostgreSQL):
+``jit pr`` -> approval -> merge -> ``jit reconcile`` -> ``jit unwrap`` -> the secret works ->
+expiry or withdrawal -> ``jit reconcile`` -> the access is really gone on the servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import hvac
+import hvac.exceptions
+import pytest
+
+from jit.errors import JitError
+from tests.e2e.real import ORDERS_ROW, RealFlow
+from tests.real.plugin import Database, Namespace
+
+CREDS = "database/creds/orders-readonly"
+READ_ORDERS = f"SELECT item FROM orders WHERE id = {ORDERS_ROW[0]}"
+
+
+@pytest.fixture
+def real(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openbao: Namespace, postgres: Database
+) -> Iterator[RealFlow]:
+    flow = RealFlow(tmp_path, monkeypatch, openbao, postgres)
+    try:
+        yield flow
+    finally:
+        flow.close()
+
+
+def granted(flow: RealFlow, login: str, name: str, resource: str) -> int:
+    pr = flow.open(login, name, resource)
+    opened = flow.validate(pr)
+    assert (opened.code, opened.state) == (0, "pending"), opened.err
+    flow.approve_and_merge(pr)
+    result = flow.run()
+    assert result.code == 0 and "1 granted" in result.out, result.out
+    return pr.number
+
+
+def revoked(flow: RealFlow) -> None:
+    result = flow.run()
+    assert result.code == 0 and "1 revoked" in result.out, result.out
+    assert flow.records() == {}
+
+
+def lease_live(flow: RealFlow, lease_id: str) -> bool:
+    try:
+        flow.root.sys.read_lease(lease_id)
+    except hvac.exceptions.InvalidRequest as err:
+        assert "invalid lease" in str(err)
+        return False
+    return True
+
+
+def test_vault_token_life_ends_on_withdrawal(real: RealFlow) -> None:
+    number = granted(real, "alice", "tok", "db-token")
+    secret = real.unwrap("alice", number)
+    with pytest.raises(JitError, match="already used or has expired"):
+        real.unwrap("alice", number)  # the wrapping token works once
+    client = real.bao.client(token=str(secret["client_token"]))
+    me = client.auth.token.lookup_self()["data"]
+    assert "db-orders-read" in me["policies"] and me["meta"]["requester"] == "alice"
+    assert me["orphan"] is True and me["renewable"] is False
+    assert 7000 < me["explicit_max_ttl"] <= 7200  # the grant's 2h, not the role's ceiling
+    creds = client.read(CREDS)  # what the token's policy allows
+    assert real.db.login(creds["data"]["username"], creds["data"]["password"], READ_ORDERS) == (
+        0,
+        f"{ORDERS_ROW[1]}\n",
+    )
+    with pytest.raises(hvac.exceptions.Forbidden):
+        client.read("database/config/orders")  # and nothing more
+
+    real.withdraw("alice", "tok")
+    revoked(real)
+    with pytest.raises(hvac.exceptions.Forbidden):
+        client.auth.token.lookup_self()
+    assert not lease_live(real, creds["lease_id"])  # the token's own lease went with it
+
+
+def test_vault_credentials_life_ends_at_expiry(real: RealFlow) -> None:
+    number = granted(real, "alice", "db", "db-read")
+    secret = real.unwrap("alice", number)
+    user, password = str(secret["username"]), str(secret["password"])
+    assert real.db.login(user, password, READ_ORDERS) == (0, f"{ORDERS_ROW[1]}\n")
+    (record,) = real.records().values()
+    lease_id = record.handle["lease_id"]
+    assert lease_live(real, lease_id)
+    holder = real.root.adapter.post(
+        "/v1/auth/token/lookup-accessor", json={"accessor": record.handle["accessor"]}
+    )["data"]
+    assert holder["orphan"] is True and holder["meta"]["jit_grant"] == record.grant_id
+
+    real.advance(hours=2, minutes=1)  # jit's clock only: the servers keep real time
+    revoked(real)
+    assert not lease_live(real, lease_id)
+    code, error = real.db.login(user, password)
+    assert code != 0 and "password authentication failed" in error, error
+    assert real.db.sql(f"SELECT count(*) FROM pg_roles WHERE rolname = '{user}'").strip() == "0"
+
+
+def test_vault_group_life_ends_at_expiry(real: RealFlow) -> None:
+    bob = real.member_login("bob")  # bob's entity and its alias (his GitHub login) exist now
+    with pytest.raises(hvac.exceptions.Forbidden):
+        bob.read(CREDS)
+    granted(real, "bob", "grp", "db-group")
+    (record,) = real.records().values()
+    group = real.root.read(f"identity/group/name/{record.handle['group']}")["data"]
+    entity = bob.auth.token.lookup_self()["data"]["entity_id"]
+    assert group["member_entity_ids"] == [entity] and group["policies"] == ["db-orders-read"]
+    creds = bob.read(CREDS)  # the group's policy, in force for bob's own login
+    assert real.db.login(creds["data"]["username"], creds["data"]["password"], READ_ORDERS)[0] == 0
+    assert real.member_login("bob").read(CREDS)["data"]["username"]  # and for a new login
+
+    real.advance(hours=2, minutes=1)
+    revoked(real)
+    assert real.root.read(f"identity/group/name/{record.handle['group']}") is None
+    with pytest.raises(hvac.exceptions.Forbidden):
+        bob.read(CREDS)
