@@ -87,7 +87,11 @@ def test_vault_credentials_life_ends_at_expiry(real: RealFlow) -> None:
     user, password = str(secret["username"]), str(secret["password"])
     assert real.db.login(user, password, READ_ORDERS) == (0, f"{ORDERS_ROW[1]}\n")
     (record,) = real.records().values()
-    lease_id = record.handle["lease_id"]
+    # The job read the secret response-wrapped (ADR 0005): it never saw the lease, and its
+    # record names only the holder token. The lease is the holder's, so it dies with it.
+    assert set(record.handle) == {"accessor"}
+    (lease_key,) = real.root.adapter.list(f"/v1/sys/leases/lookup/{CREDS}")["data"]["keys"]
+    lease_id = f"{CREDS}/{lease_key}"
     assert lease_live(real, lease_id)
     holder = real.root.adapter.post(
         "/v1/auth/token/lookup-accessor", json={"accessor": record.handle["accessor"]}
@@ -120,3 +124,37 @@ def test_vault_group_life_ends_at_expiry(real: RealFlow) -> None:
     assert real.root.read(f"identity/group/name/{record.handle['group']}") is None
     with pytest.raises(hvac.exceptions.Forbidden):
         bob.read(CREDS)
+
+
+def test_a_forged_delivery_is_refused_on_a_real_openbao(real: RealFlow) -> None:
+    """Any token with the default policy can wrap data of its choosing; OpenBao records where
+    (``sys/wrapping/wrap``), and jit unwrap refuses it without spending it (ADR 0005)."""
+    from jit.commands import unwrap
+    from jit.delivery import DeliveryPayload, choose_delivery, seal
+
+    anyone = real.bao.client(
+        token=real.root.auth.token.create(policies=["default"])["auth"]["client_token"]
+    )
+    forged = anyone.sys.wrap(payload={"client_token": "hvs.attacker"}, ttl=300)["wrap_info"]
+    payload = DeliveryPayload(
+        real.bao.address, real.bao.name, forged["token"], "alice-x-1", "2026-01-05T11:00:00+00:00"
+    )
+    plan = choose_delivery([real.keys["alice"].public], "refuse")
+    folder = real.tmp / "forged"
+    folder.mkdir()
+    key = real.keys["alice"].write(folder / "id_ed25519")
+    comment = folder / "comment.txt"
+    comment.write_text(seal(payload, plan.recipients))
+    with pytest.raises(JitError, match="created at 'sys/wrapping/wrap', where jit never"):
+        unwrap.run(
+            key,
+            None,
+            "env",
+            str(comment),
+            vault_addr=real.bao.address,
+            vault_namespace=real.bao.name,
+            repo=real.checkout(),
+        )
+    # Not spent: the token can still be looked up (and unwrapped, by whoever made it).
+    looked = anyone.adapter.post("/v1/sys/wrapping/lookup", json={"token": forged["token"]})
+    assert looked["data"]["creation_path"] == "sys/wrapping/wrap"
