@@ -71,6 +71,7 @@ def unwrap(
     import sys
 
     from jit.commands.unwrap import run
+    from jit.redact import unredacted
 
     return run(
         identity=identity,
@@ -82,7 +83,8 @@ def unwrap(
         vault_namespace=vault_namespace or os.environ.get("VAULT_NAMESPACE") or None,
         repo=repo,
         stdin=sys.stdin,
-        out=sys.stdout,
+        # The one output that is a secret on purpose: the unwrapped credential.
+        out=unredacted(sys.stdout),
         err=sys.stderr,
     )
 

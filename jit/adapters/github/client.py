@@ -24,6 +24,7 @@ from jit.adapters.github.writes import request_missing, upsert_comment
 from jit.errors import JitError
 from jit.model import Review, ReviewState
 from jit.ports import FileAtRef, PullFile, PullInfo
+from jit.redact import redact_comment, redact_secrets
 
 if TYPE_CHECKING:
     from github.PullRequest import PullRequest
@@ -248,6 +249,7 @@ class GitHubClient:
         return self._login
 
     def upsert_comment(self, number: int, marker: str, body: str) -> None:
+        body = redact_comment(body)  # every comment jit writes goes through the redactor
         if marker not in body:
             body = f"{marker}\n{body}"
         author = self.login()
@@ -258,11 +260,12 @@ class GitHubClient:
     def comment(self, number: int, body: str) -> None:
         with calling(f"Commenting on pull request #{number}"):
             self._pace()
-            self._repo.get_issue(number).create_comment(body)
+            self._repo.get_issue(number).create_comment(redact_comment(body))
 
     def set_status(self, sha: str, state: str, description: str, context: str) -> None:
         if state not in STATUS_STATES:
             raise ValueError(f"commit status state {state!r} is not one of {sorted(STATUS_STATES)}")
+        description = redact_secrets(description)
         short = description if len(description) <= 140 else description[:139] + "…"
         with calling(f"Setting the {context} status on {sha[:12]}"):
             self._pace()
