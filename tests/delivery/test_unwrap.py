@@ -33,6 +33,7 @@ from tests.delivery.unwrapping import (
 )
 from tests.fakes.vault import FakeVault
 from tests.fakes.vault.core import ADDRESS
+from tests.fakes.vault.wire import envelope
 
 
 @pytest.fixture(autouse=True)
@@ -369,3 +370,15 @@ def test_the_runner_uses_only_the_streams_and_address_it_is_given(
         f"Access ends at {ENDS.isoformat()}.\n"
     )
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_secret_without_a_lease_is_delivered_with_a_warning(
+    fake_vault: FakeVault, ed_key: KeyPair, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ed_key.write(home / ".ssh" / "id_ed25519")
+    static = envelope(data={"username": "u", "password": "p"}, mount_type="kv")
+    wrap = fake_vault.tokens.add_wrapping(300, CREDS_PATH, static).id
+    assert jit(comment(fake_vault, wrap, ed_key)) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"username": "u", "password": "p"}
+    assert f"Warning: the secret from {CREDS_PATH} has no Vault lease" in err

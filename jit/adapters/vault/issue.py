@@ -197,16 +197,11 @@ def issue_credentials(
         wrapped = _read_wrapped(holder, order, spec, settings.wrap_ttl) or {}
         info: dict[str, Any] = wrapped.get("wrap_info") or {}
         if not info.get("token"):
-            leaked = bool(wrapped.get("data"))
             wrapped.clear()  # a secret Vault answered unwrapped is never kept
             raise OperationalError(
-                f"Vault answered {spec.path} without a wrapping token"
-                + (
-                    "; the secret it returned was discarded and its holder revoked. Check that "
-                    "nothing between jit and Vault drops the X-Vault-Wrap-TTL header."
-                    if leaked
-                    else "; retrying next run."
-                )
+                f"Vault answered {spec.path} without a wrapping token; what it returned was "
+                "discarded and the holder token, with any lease, revoked. Check that nothing "
+                "between jit and Vault drops the X-Vault-Wrap-TTL header; the next run retries."
             )
     except JitError:  # VaultRequestError and OperationalError included
         _discard_holder(http, holder_accessor)
