@@ -50,6 +50,20 @@ TTY = "/dev/tty"
     show_default=True,
     help="A clone of the access repository (main): its policies say where jit wraps secrets.",
 )
+@click.option(
+    "--pr",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Fetch the delivery from pull request N instead of MESSAGE, accepting only comments by "
+    "the jit App (bot.login in the settings). Needs GITHUB_TOKEN or GH_TOKEN.",
+)
+@click.option(
+    "--github-repo",
+    envvar="GITHUB_REPOSITORY",
+    show_envvar=True,
+    metavar="OWNER/NAME",
+    help="The access repository on GitHub, for --pr.",
+)
 @click.argument("message", required=False)
 def unwrap(
     identity: Path | None,
@@ -58,6 +72,8 @@ def unwrap(
     vault_addr: str | None,
     vault_namespace: str | None,
     repo: Path,
+    pr: int | None,
+    github_repo: str | None,
     message: str | None,
 ) -> int:
     """Decrypt your delivery comment and unwrap the secret from Vault (one use only).
@@ -70,7 +86,7 @@ def unwrap(
     import os
     import sys
 
-    from jit.commands.unwrap import run
+    from jit.commands.unwrap import github_comments, run
     from jit.redact import unredacted
 
     return run(
@@ -82,6 +98,12 @@ def unwrap(
         vault_addr=vault_addr or os.environ.get("VAULT_ADDR") or None,
         vault_namespace=vault_namespace or os.environ.get("VAULT_NAMESPACE") or None,
         repo=repo,
+        pr=pr,
+        github=github_comments(
+            os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN"),
+            github_repo,
+            os.environ.get("GITHUB_API_URL"),
+        ),
         stdin=sys.stdin,
         # The one output that is a secret on purpose: the unwrapped credential.
         out=unredacted(sys.stdout),

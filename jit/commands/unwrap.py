@@ -22,7 +22,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 from urllib.parse import SplitResult, urlsplit
 
 from jit.delivery import (
@@ -45,6 +45,7 @@ from jit.errors import EXIT_OK, JitError
 from jit.parse.repository import POLICIES, load_policies
 
 FORMATS = ("json", "env", "dotenv")
+_MARK = "<!-- jit:delivery "  # jit.delivery.delivery_marker's prefix
 DEFAULT_KEYS = ("id_ed25519", "id_rsa")
 MAX_INPUT = 1 << 20  # a delivery comment is a few kilobytes
 
@@ -61,6 +62,8 @@ def run(
     vault_addr: str | None = None,
     vault_namespace: str | None = None,
     repo: Path = Path(),
+    pr: int | None = None,
+    github: Callable[[], PullComments] | None = None,
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
@@ -77,7 +80,12 @@ def run(
     if fmt not in FORMATS:
         raise JitError(f"Unknown --format {fmt!r}; use one of {', '.join(FORMATS)}.")
     trusted = trusted_vault(repo, vault_addr, vault_namespace)
-    text, source = _read_message(message, stdin, err)
+    if pr is not None:
+        if message is not None:
+            raise JitError("Pass either --pr or MESSAGE, not both.")
+        text, source = _from_pull(pr, repo, github, err)
+    else:
+        text, source = _read_message(message, stdin, err)
     payload = _payload(text, source, identity, passphrase)
     check_vault(payload, trusted.address)
     check_namespace(payload, trusted)
@@ -106,6 +114,62 @@ def run(
 def _say(stream: TextIO, line: str) -> None:
     stream.write(line + "\n")
     stream.flush()
+
+
+class PullComments(Protocol):
+    def comments(self, number: int) -> list[tuple[str, str]]: ...
+
+
+def _from_pull(
+    number: int, repo: Path, github: Callable[[], PullComments] | None, err: TextIO
+) -> tuple[str, str]:
+    """The delivery comments on pull request ``number`` written by the jit App (settings
+    ``bot.login``); comments by anyone else that carry the marker are not deliveries."""
+    _policies, settings, _findings = load_policies(repo, {})
+    bot = settings.bot_login
+    if not bot:
+        raise JitError(
+            "jit unwrap --pr needs the jit App's bot login, to accept only its comments: set "
+            "bot.login in policies/settings.yaml (e.g. acme-jit[bot]), or paste the comment."
+        )
+    if github is None:
+        raise JitError("jit unwrap --pr needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN.")
+    marked = [(login, body) for login, body in github().comments(number) if _MARK in body]
+    own = [body for login, body in marked if login.lower() == bot.lower()]
+    others = sorted({login for login, _body in marked if login.lower() != bot.lower()})
+    if others:
+        _say(
+            err,
+            f"Ignoring {len(marked) - len(own)} comment(s) on pull request #{number} that look "
+            f"like deliveries but were not posted by {bot} (by {', '.join(others)}); report "
+            "them to your security team.",
+        )
+    if not own:
+        raise DeliveryError(
+            f"Pull request #{number} has no delivery comment by {bot}. jit posts it after the "
+            "merge, when the grant is issued; if the run has not happened yet, try again later."
+        )
+    return "\n".join(own), f"pull request #{number}"
+
+
+def github_comments(
+    token: str | None, repository: str | None, api_url: str | None
+) -> Callable[[], PullComments] | None:
+    """A lazily made GitHub client for ``--pr``; None without a token."""
+    if not token:
+        return None
+
+    def make() -> PullComments:
+        from jit.adapters.github.client import DEFAULT_API_URL, GitHubClient
+
+        if not repository:
+            raise JitError(
+                "jit unwrap --pr needs the access repository's name: pass --github-repo "
+                "OWNER/NAME or set GITHUB_REPOSITORY."
+            )
+        return GitHubClient(token, repository, api_url or DEFAULT_API_URL)
+
+    return make
 
 
 def _read_message(message: str | None, stdin: TextIO, err: TextIO) -> tuple[str, str]:

@@ -163,3 +163,22 @@ def test_the_unwrap_lookup_is_unauthenticated(fake_vault: FakeVault) -> None:
         f"{fake_vault.address}/v1/sys/wrapping/lookup", json={"token": wrap}, timeout=5
     ).json()
     assert answer["data"]["creation_path"] == CREDS_PATH
+
+
+def test_unwrap_pr_needs_the_bots_login_and_the_repository(
+    fake_vault: FakeVault, home: Path
+) -> None:
+    from jit.commands.unwrap import github_comments, run
+    from jit.errors import JitError
+
+    class Comments:
+        def comments(self, number: int) -> list[tuple[str, str]]:
+            raise AssertionError("not asked without bot.login")
+
+    with pytest.raises(JitError, match=r"set bot.login in policies/settings.yaml"):
+        run(None, None, "json", None, vault_addr=ADDRESS, pr=1, github=Comments)
+    assert github_comments(None, "acme/access", None) is None
+    make = github_comments("ghp_x", None, None)
+    assert make is not None
+    with pytest.raises(JitError, match="--github-repo OWNER/NAME"):
+        make()

@@ -69,10 +69,12 @@ def unwrap_cli(
     capsys: pytest.CaptureFixture[str],
     login: str,
     comment: str,
+    *args: str,
 ) -> Ran:
     """The requester, in their clone of the access repository, runs ``jit unwrap --format
-    env comment.txt`` with their own key and Vault address."""
-    home = flow.tmp / f"home-{login}-{len(flow.outputs)}-{abs(hash(comment)) % 10**6}"
+    env comment.txt`` (or ``jit unwrap --format env ARGS``) with their own key, Vault address
+    and GitHub token."""
+    home = flow.tmp / f"home-{login}-{len(list(flow.tmp.glob('home-*')))}"
     (home / ".ssh").mkdir(parents=True)
     flow.keys[login].write(home / ".ssh" / "id_ed25519")
     (home / "comment.txt").write_text(comment)
@@ -81,9 +83,13 @@ def unwrap_cli(
     monkeypatch.delenv("VAULT_NAMESPACE", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.chdir(flow.checkout())
-    monkeypatch.setattr(
-        sys, "argv", ["jit", "unwrap", "--format", "env", str(home / "comment.txt")]
-    )
+    token = f"ghp_{login}Token0000000001"
+    flow.github.add_token(token, login)
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    monkeypatch.setenv("GITHUB_API_URL", flow.github.base_url)
+    monkeypatch.setenv("GITHUB_REPOSITORY", flow.github.repo.full_name)
+    argv = list(args) or [str(home / "comment.txt")]
+    monkeypatch.setattr(sys, "argv", ["jit", "unwrap", "--format", "env", *argv])
     with pytest.raises(SystemExit) as done:
         main()
     out, err = capsys.readouterr()
@@ -130,8 +136,9 @@ def test_a_forged_delivery_posted_after_the_real_one(
     # Pasted: just the armored block, copied out of the browser.
     block = forged[forged.index("-----BEGIN AGE") :]
     refused(unwrap_cli(flow, monkeypatch, capsys, "alice", block), wrap, flow)
-    # jit's own delivery still works, once.
-    genuine = unwrap_cli(flow, monkeypatch, capsys, "alice", marked[0].body)
+    # Fetched with --pr: only the jit App's comment counts; the forgery is named, not used.
+    genuine = unwrap_cli(flow, monkeypatch, capsys, "alice", "", "--pr", str(pr.number))
+    assert f"were not posted by {JIT_BOT} (by {forger})" in genuine.err
     assert genuine.code == 0, genuine.err
     assert genuine.out.startswith("export VAULT_TOKEN=hvs.")
     assert f"export VAULT_ADDR={flow.vault.address}\n" in genuine.out
@@ -158,7 +165,9 @@ def test_a_bot_comment_with_the_delivery_marker_is_neither_adopted_nor_trusted(
     (own,) = by(flow, pr.number, JIT_BOT, delivery_marker(predicted))
     assert "BEGIN AGE ENCRYPTED FILE" in own
     refused(unwrap_cli(flow, monkeypatch, capsys, "alice", forged), wrap, flow)
-    assert unwrap_cli(flow, monkeypatch, capsys, "alice", own).code == 0
+    fetched = unwrap_cli(flow, monkeypatch, capsys, "alice", "", "--pr", str(pr.number))
+    assert fetched.code == 0, fetched.err
+    assert fetched.out.startswith("export VAULT_TOKEN=hvs.") and "PROMPT_COMMAND" not in fetched.out
 
 
 def test_a_bot_comment_with_the_plan_marker_is_not_adopted(flow: Flow) -> None:
@@ -177,3 +186,16 @@ def test_unwrap_needs_the_access_repository(
     monkeypatch.setattr(Flow, "checkout", lambda self: tmp_path)
     ran = unwrap_cli(flow, monkeypatch, capsys, "alice", "x")
     assert ran.code == 1 and "There is no policies/ directory" in ran.err
+
+
+def test_unwrap_pr_explains_what_it_needs(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pr = flow.open("alice", "tok", "db-token")
+    ran = unwrap_cli(flow, monkeypatch, capsys, "alice", "", "--pr", str(pr.number))
+    assert ran.code == 1 and f"has no delivery comment by {JIT_BOT}" in ran.err
+    ran = unwrap_cli(flow, monkeypatch, capsys, "alice", "", "--pr", "1", "comment.txt")
+    assert ran.code == 1 and "either --pr or MESSAGE" in ran.err
+    monkeypatch.setattr("jit.commands.unwrap.github_comments", lambda *a: None)
+    ran = unwrap_cli(flow, monkeypatch, capsys, "alice", "", "--pr", "1")
+    assert ran.code == 1 and "needs a GitHub token" in ran.err

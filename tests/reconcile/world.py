@@ -62,6 +62,7 @@ delivery:
   fallback: refuse
 revokers: [acme/security]
 bot:
+  login: jit-app[bot]
   name: jit-bot
   email: jit-bot@users.noreply.github.com
 reminder_minutes: {reminder}

@@ -218,6 +218,14 @@ class GitHubClient:
                     return []
                 raise
 
+    def comments(self, number: int) -> list[tuple[str, str]]:
+        """Every comment on pull request ``number``, oldest first: (author login, body)."""
+        with calling(f"Reading the comments of pull request #{number}"):
+            return [
+                (c.user.login if c.user is not None else "", c.body or "")
+                for c in self._repo.get_issue(number).get_comments()
+            ]
+
     # --- writing -----------------------------------------------------------------------------
 
     def _pace(self) -> None:
