@@ -84,6 +84,17 @@ class GitHubPort(Protocol):
     def ssh_keys(self, login: str) -> Sequence[str]: ...
 
 
+# --- git ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a commit is by (author and committer): the bot, from the settings."""
+
+    name: str
+    email: str
+
+
 # --- grant backends (Vault, Kubernetes) ---------------------------------------------------
 
 

@@ -12,22 +12,18 @@ import base64
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from jit.errors import JitError, OperationalError
+from jit.ports import Identity
 from jit.redact import redact_secrets
+
+__all__ = ["Git", "Identity", "PushResult"]
 
 PushResult = Literal["pushed", "rejected"]
 _REJECTED_MARKERS = ("[rejected]", "non-fast-forward", "fetch first", "stale info")
-
-
-@dataclass(frozen=True)
-class Identity:
-    name: str
-    email: str
 
 
 class Git:

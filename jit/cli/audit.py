@@ -5,6 +5,19 @@ from pathlib import Path
 import click
 
 
+def _grace(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    """``--grace`` in seconds: a duration (``15m``, ``1h30m``) or ``0``. A value that is no
+    duration is click's parse error, like any other bad flag value."""
+    from jit.durations import DurationError, parse_duration
+
+    if value.strip() == "0":
+        return 0
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise click.BadParameter(str(exc), ctx, param, param_hint="--grace") from None
+
+
 @click.group()
 def audit() -> None:
     """Verify and report on the tamper-evident audit log."""
@@ -23,19 +36,20 @@ def audit() -> None:
 )
 @click.option(
     "--grace",
+    callback=_grace,
     default="15m",
     show_default=True,
     metavar="DURATION",
     help="How long past expires_at a grant may stay unrevoked (the sweep's lag); 0 for none.",
 )
 @click.pass_context
-def verify(ctx: click.Context, repo: Path, git: bool | None, grace: str) -> int:
+def verify(ctx: click.Context, repo: Path, git: bool | None, grace: int) -> int:
     """Check the hash chain and that every grant was approved and revoked exactly once."""
     import sys
 
     from jit.commands.audit import run_verify
 
-    ctx.exit(run_verify(repo=repo, git=git, grace=_seconds(grace), out=sys.stdout))
+    ctx.exit(run_verify(repo=repo, git=git, grace=grace, out=sys.stdout))
 
 
 @audit.command()
@@ -75,14 +89,3 @@ def report(
             out=sys.stdout,
         )
     )
-
-
-def _seconds(text: str) -> int:
-    from jit.durations import DurationError, parse_duration
-
-    if text.strip() == "0":
-        return 0
-    try:
-        return parse_duration(text)
-    except DurationError as exc:
-        raise click.BadParameter(str(exc), param_hint="--grace") from None

@@ -17,15 +17,11 @@ from typing import TextIO
 from jit.audit.report import TYPES, Filters, build_rows, parse_bound, select
 from jit.audit.store import AuditLog
 from jit.audit.verify import Verification, verify_log
-from jit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, JitError
+from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError, UsageError
 
 #: Default grace after ``expires_at`` before an unrevoked grant is a violation: the sweep runs
 #: every 5 minutes, and GitHub may start a scheduled run late.
 DEFAULT_GRACE = 15 * 60
-
-
-class BadOption(JitError):
-    exit_code = EXIT_USAGE
 
 
 def run_verify(
@@ -64,9 +60,9 @@ def run_report(
     filters = Filters(_bound(since, "--since", end=False), _bound(until, "--until", end=True),
                       resource, user)  # fmt: skip
     if filters.since and filters.until and filters.since > filters.until:
-        raise BadOption(f"--since {since} is after --until {until}; swap them")
+        raise UsageError(f"--since {since} is after --until {until}; swap them")
     if fmt not in ("md", "csv", "json"):
-        raise BadOption(f"--format {fmt!r} is not one of md, csv, json")
+        raise UsageError(f"--format {fmt!r} is not one of md, csv, json")
     moment = now or _now()
     log = AuditLog(repo, _audit_dir(repo))
     rows = select(build_rows(log.entries(TYPES), moment, filters.wanted), filters, moment)
@@ -140,7 +136,7 @@ def _bound(text: str | None, flag: str, *, end: bool) -> datetime | None:
     try:
         return parse_bound(text, end=end)
     except ValueError:
-        raise BadOption(
+        raise UsageError(
             f"{flag} {text!r} is not a date or time; write 2026-11-01 or 2026-11-01T09:00:00Z"
         ) from None
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO, cast
 
-from jit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from jit.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from jit.findings import Finding
 from jit.model import Context, Request
 from jit.output import FORMATS, Format, render, summary
@@ -37,13 +37,10 @@ def run(
     err: TextIO | None = None,
 ) -> int:
     """Check ``paths`` (default: every request) and all policies of ``repo``; print the
-    findings in ``fmt`` to ``out`` and a one-line summary to ``err``."""
+    findings in ``fmt`` to ``out`` and a one-line summary to ``err``. A flag or path it
+    cannot use raises ``UsageError``."""
     out, err = out or sys.stdout, err or sys.stderr
-    usage = _usage_problem(repo, author, fmt, paths)
-    if usage is not None:
-        err.write(f"Error: {usage}\n")
-        err.flush()
-        return EXIT_USAGE
+    _check_usage(repo, author, fmt, paths)
     if now is None:
         from jit.adapters.clock import now as clock
 
@@ -97,23 +94,22 @@ def _policy_broken(request: Request) -> Finding:
     )
 
 
-def _usage_problem(repo: Path, author: str | None, fmt: str, paths: Sequence[Path]) -> str | None:
+def _check_usage(repo: Path, author: str | None, fmt: str, paths: Sequence[Path]) -> None:
     if fmt not in FORMATS:
-        return f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}"
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if not repo.is_dir():
-        return f"--repo {repo} is not a directory"
+        raise UsageError(f"--repo {repo} is not a directory")
     login = check_login(author, "--author") if author is not None else None
     if isinstance(login, Problem):
-        return login.message
+        raise UsageError(login.message)
     for path in paths:
         if relative(repo, path) is None:
-            return (
+            raise UsageError(
                 f"{path} is not inside the repository {repo}; paths are relative to the "
                 "current directory"
             )
         if not path.exists() and not path.is_symlink():
-            return f"{path} does not exist"
-    return None
+            raise UsageError(f"{path} does not exist")
 
 
 __all__ = ["Format", "judge", "run"]

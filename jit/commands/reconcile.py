@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from jit.adapters.actions import write_summary
-from jit.adapters.git import Git, Identity
+from jit.adapters.git import Git
 from jit.audit.store import AuditLog
 from jit.commands.reconcile_wiring import Seams, context
 from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError
 from jit.findings import Finding
 from jit.model import Request
 from jit.parse.repository import REQUESTS_README, RepoSnapshot, load_repo, request_files
+from jit.ports import Identity
 from jit.reconcile import summary as render
 from jit.reconcile.changes import Committer
 from jit.reconcile.drift import check_records, find_unrecorded

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from jit.errors import EXIT_USAGE, JitError
+from jit.errors import UsageError
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 PR_ACTIONS = ("opened", "synchronize", "reopened", "ready_for_review", "edited")
@@ -20,10 +20,8 @@ SUPPORTED = (
 )
 
 
-class UnsupportedEvent(JitError):
+class UnsupportedEvent(UsageError):
     """The workflow runs ``jit pr`` on an event it does not handle: a workflow set-up error."""
-
-    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)

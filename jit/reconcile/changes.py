@@ -16,12 +16,30 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from jit.adapters.git import Git, Identity
 from jit.errors import OperationalError
 from jit.model import GrantKind
+from jit.ports import Identity
 from jit.reconcile.state import GrantRecord, StateStore
 
 PUSH_ATTEMPTS = 6
+
+
+class CommitGit(Protocol):
+    """What the committer asks of the checkout (``jit.adapters.git.Git`` in production)."""
+
+    def added_commits(self, prefix: str) -> dict[str, str]: ...
+    def rm(self, paths: Sequence[str]) -> None: ...
+    def add(self, paths: Sequence[str]) -> None: ...
+    def commit(self, message: str, author: Identity, when: datetime) -> str | None:
+        """Commit what is staged; None when nothing is."""
+        ...
+
+    def push(self) -> str:
+        """``pushed``, or ``rejected`` when the remote moved on (fetch and redo)."""
+        ...
+
+    def fetch(self) -> None: ...
+    def reset_to_remote(self) -> None: ...
 
 
 class AuditAppender(Protocol):
@@ -95,7 +113,7 @@ class Committed:
 class Committer:
     """Applies changes to one checkout, commits them as the bot, pushes with re-derivation."""
 
-    git: Git
+    git: CommitGit
     store: StateStore
     audit: Callable[[Path], AuditAppender]
     author: Identity

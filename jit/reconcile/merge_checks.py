@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from jit.adapters.git import Git
 from jit.errors import JitError, OperationalError
 from jit.findings import Finding
 from jit.model import Context, Decision, Policies, Request, Resource, Review
@@ -36,6 +36,19 @@ from jit.pr.contents import classify
 
 #: How many of a PR's foreign files a denial names.
 _NAMED = 5
+
+
+class GitHistory(Protocol):
+    """What re-verification asks of main's checkout (``jit.adapters.git.Git`` in production)."""
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool: ...
+    def show(self, path: str) -> bytes | None:
+        """The file at ``HEAD``; None when it is not there."""
+        ...
+
+    def blob_sha(self, path: str) -> str | None:
+        """The blob id of the file at ``HEAD``; None when it is not there."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,7 @@ class Denied:
 
 
 def find_pr(
-    github: GitHubPort, git: Git, added_commit: str, branch: str
+    github: GitHubPort, git: GitHistory, added_commit: str, branch: str
 ) -> tuple[PullInfo | None, str | None]:
     """The one merged PR into ``branch`` that brought in ``added_commit``; or why there is none."""
     pulls = [
@@ -101,7 +114,7 @@ def verify(
     added_commit: str,
     policies: Policies,
     github: GitHubPort,
-    git: Git,
+    git: GitHistory,
     branch: str,
     now: datetime,
 ) -> Verified | Denied:

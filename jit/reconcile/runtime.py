@@ -8,10 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from jit.adapters.git import Git
 from jit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_OPERATIONAL
 from jit.model import DeliveryFallback, GrantKind, Policies, Resource, Settings
 from jit.ports import GitHubPort, GrantBackend, GrantOrder, Issued
+from jit.reconcile.merge_checks import GitHistory
 from jit.reconcile.state import GrantRecord, StateStore
 
 #: Kinds whose issue yields a secret to deliver; the others (a Vault group, a Kubernetes
@@ -28,6 +28,18 @@ class DeliveryPlan:
     method: str  # as the audit names it: "age-ssh", "wrapping-token", "refused" or "none"
     fingerprints: tuple[str, ...] = ()  # of the public keys encrypted to
     chosen: object | None = None  # the delivery module's own plan
+
+
+class RunGit(GitHistory, Protocol):
+    """What a run asks of main's checkout besides committing (``jit.adapters.git.Git``)."""
+
+    def added_commits(self, prefix: str) -> dict[str, str]:
+        """For each file under ``prefix`` on ``HEAD``: the newest commit that added it."""
+        ...
+
+    def deleting_commit(self, path: str) -> str | None:
+        """The newest commit on ``HEAD`` that deleted ``path``, if any."""
+        ...
 
 
 class Deliverer(Protocol):
@@ -74,7 +86,7 @@ class RunContext:
     policies: Policies
     github: GitHubPort
     backend: Callable[[GrantKind], GrantBackend]
-    git: Git
+    git: RunGit
     store: StateStore
     clock: Callable[[], datetime]
     deliverer: Deliverer

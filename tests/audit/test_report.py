@@ -15,7 +15,8 @@ from jit.audit import entries as E
 from jit.audit.render import render
 from jit.audit.report import Filters, Row, build_rows, parse_bound, select
 from jit.audit.store import AuditLog
-from jit.commands.audit import BadOption, run_report
+from jit.commands.audit import run_report
+from jit.errors import UsageError
 from tests.audit.helpers import T0, granted, lifecycle
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -132,13 +133,13 @@ def test_filters_by_resource_and_user(repo: Path) -> None:
     ],
 )
 def test_bad_bounds_are_usage_errors(repo: Path, since: str, until: str, message: str) -> None:
-    with pytest.raises(BadOption, match=message) as caught:
+    with pytest.raises(UsageError, match=message) as caught:
         report(repo, since=since, until=until)
     assert caught.value.exit_code == 2
 
 
 def test_an_unknown_format_is_a_usage_error(repo: Path) -> None:
-    with pytest.raises(BadOption, match="'xml' is not one of"):
+    with pytest.raises(UsageError, match="'xml' is not one of"):
         report(repo, "xml")
     with pytest.raises(ValueError, match="unknown report format"):
         render([], "xml")

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import jit.commands.check as check_command
 from jit.cli import main
 from jit.commands.check import run
+from jit.errors import UsageError
 from tests.parse.helpers import ROOT, make_repo
 
 GOOD = "requester: alice\nresource: k8s-view\nduration: 30m\nreason: Fine\n"
@@ -169,6 +170,25 @@ def test_a_request_for_a_resource_with_a_broken_policy(
 
 
 def test_run_refuses_an_unknown_format(tmp_path: Path) -> None:
-    err = io.StringIO()
-    assert run(tmp_path, None, "xml", (), out=io.StringIO(), err=err) == 2
-    assert err.getvalue() == "Error: --format must be one of text, json, github, not 'xml'\n"
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(UsageError) as caught:
+        run(tmp_path, None, "xml", (), out=out, err=err)
+    assert str(caught.value) == "--format must be one of text, json, github, not 'xml'"
+    assert caught.value.exit_code == 2
+    assert out.getvalue() == err.getvalue() == ""  # the error handler prints it
+
+
+def test_a_usage_error_is_one_redacted_line_and_an_annotation_in_actions(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Usage errors take the one error path: ``Error:`` on stderr, exit 2, and in Actions the
+    same annotation as any other jit error. A hostile path cannot break the line or leak."""
+    monkeypatch.chdir(repo)
+    code, out, err = jit(monkeypatch, "check", "requests/nobody.yaml")
+    assert (code, out, err) == (2, "", "Error: requests/nobody.yaml does not exist\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    token = "hvs." + "A" * 24
+    code, out, err = jit(monkeypatch, "check", f"requests/x\n::warning::{token}.yaml")
+    assert code == 2
+    assert err == "Error: requests/x ::warning::[redacted].yaml does not exist\n"
+    assert out == "::error title=jit::requests/x%0A::warning::[redacted].yaml does not exist\n"
