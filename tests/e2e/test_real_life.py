@@ -5,6 +5,7 @@ expiry or withdrawal -> ``jit reconcile`` -> the access is really gone on the se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +13,12 @@ import hvac
 import hvac.exceptions
 import pytest
 
+from jit.adapters.vault.backend import VaultBackend
 from jit.errors import JitError
+from jit.reconcile.diff import ISSUING_LEASE
 from tests.e2e.real import ORDERS_ROW, RealFlow
 from tests.real.plugin import Database, Namespace
+from tests.reconcile.test_crash import Killed, kill_after
 
 CREDS = "database/creds/orders-readonly"
 READ_ORDERS = f"SELECT item FROM orders WHERE id = {ORDERS_ROW[0]}"
@@ -86,11 +90,12 @@ def test_vault_credentials_life_ends_at_expiry(real: RealFlow) -> None:
     secret = real.unwrap("alice", number)
     user, password = str(secret["username"]), str(secret["password"])
     assert real.db.login(user, password, READ_ORDERS) == (0, f"{ORDERS_ROW[1]}\n")
+    assert readers(real) == [user]
     (record,) = real.records().values()
     # The job read the secret response-wrapped (ADR 0005): it never saw the lease, and its
     # record names only the holder token. The lease is the holder's, so it dies with it.
     assert set(record.handle) == {"accessor"}
-    (lease_key,) = real.root.adapter.list(f"/v1/sys/leases/lookup/{CREDS}")["data"]["keys"]
+    (lease_key,) = live_leases(real)  # the unwrap spent the wrapping token
     lease_id = f"{CREDS}/{lease_key}"
     assert lease_live(real, lease_id)
     holder = real.root.adapter.post(
@@ -104,6 +109,7 @@ def test_vault_credentials_life_ends_at_expiry(real: RealFlow) -> None:
     code, error = real.db.login(user, password)
     assert code != 0 and "password authentication failed" in error, error
     assert real.db.sql(f"SELECT count(*) FROM pg_roles WHERE rolname = '{user}'").strip() == "0"
+    assert readers(real) == []
 
 
 def test_vault_group_life_ends_at_expiry(real: RealFlow) -> None:
@@ -158,3 +164,55 @@ def test_a_forged_delivery_is_refused_on_a_real_openbao(real: RealFlow) -> None:
     # Not spent: the token can still be looked up (and unwrapped, by whoever made it).
     looked = anyone.adapter.post("/v1/sys/wrapping/lookup", json={"token": forged["token"]})
     assert looked["data"]["creation_path"] == "sys/wrapping/wrap"
+
+
+#: OpenBao registers a response-wrapping token under the path whose answer it wraps, as
+#: ``h<sha256 of the token>``: jit reads credentials response-wrapped (ADR 0005), so an
+#: undelivered wrapping token shows up next to the credential's lease. It is not a credential
+#: (its cubbyhole holds one, which dies with the holder's lease) and ends at the wrap TTL.
+_WRAPPING_TOKEN_ENTRY = re.compile(r"h[0-9a-f]{64}(\..*)?")
+
+
+def live_leases(flow: RealFlow) -> list[str]:
+    """The database credentials' leases (not the wrapping tokens listed beside them)."""
+    prefix = "sys/leases/lookup/database/creds/orders-readonly/"
+    listed = flow.root.adapter.list(f"/v1/{prefix}")
+    keys = listed["data"]["keys"] if listed else []
+    return sorted(k for k in keys if not _WRAPPING_TOKEN_ENTRY.fullmatch(k))
+
+
+def test_a_run_killed_after_issuing_is_recovered_on_the_real_server(
+    real: RealFlow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next run finds the dead run's holder token by its metadata (LIST
+    auth/token/accessors with the guide's list+sudo rule), revokes it and its lease, and issues
+    again: one live credential, and it works."""
+    pr = real.open("alice", "db", "db-read")
+    real.validate(pr)
+    real.approve_and_merge(pr)
+    with monkeypatch.context() as mp:
+        kill_after(mp, VaultBackend, "issue")
+        with pytest.raises(Killed):
+            real.run()
+    (orphaned,) = live_leases(real)
+    (record,) = real.records().values()
+    assert record.status == "issuing"
+
+    real.advance(seconds=ISSUING_LEASE.total_seconds())
+    result = real.run()
+    assert result.code == 0 and "1 granted" in result.out, result.out
+    (lease,) = live_leases(real)
+    assert lease != orphaned
+    secret = real.unwrap("alice", pr.number)
+    user, password = str(secret["username"]), str(secret["password"])
+    assert real.db.login(user, password, READ_ORDERS) == (0, f"{ORDERS_ROW[1]}\n")
+    assert readers(real) == [user]  # the dead run's database user was dropped with its lease
+
+
+def readers(flow: RealFlow) -> list[str]:
+    """The Vault-made roles that may read ``orders`` in the test's database."""
+    return flow.db.sql(
+        "SELECT r.rolname FROM pg_class c, aclexplode(c.relacl) a JOIN pg_roles r "
+        "ON r.oid = a.grantee WHERE c.relname = 'orders' AND r.rolname LIKE 'v-%' "
+        "ORDER BY 1"
+    ).split()
