@@ -86,7 +86,8 @@ def unwrap(
     import os
     import sys
 
-    from jit.commands.unwrap import github_comments, run
+    from jit.commands.unwrap import run
+    from jit.commands.unwrap_trust import github_comments
     from jit.redact import unredacted
 
     return run(

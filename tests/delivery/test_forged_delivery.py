@@ -168,7 +168,8 @@ def test_the_unwrap_lookup_is_unauthenticated(fake_vault: FakeVault) -> None:
 def test_unwrap_pr_needs_the_bots_login_and_the_repository(
     fake_vault: FakeVault, home: Path
 ) -> None:
-    from jit.commands.unwrap import github_comments, run
+    from jit.commands.unwrap import run
+    from jit.commands.unwrap_trust import github_comments
     from jit.errors import JitError
 
     class Comments:
