@@ -43,6 +43,9 @@ TOKEN_FIELDS: Mapping[str, str] = {
     "vault_namespace": "VAULT_NAMESPACE",
 }
 TOKEN_CREATE = "auth/token/create/"  # noqa: S105 - a Vault API path
+#: Where jit never wraps, whatever a policy file says: ``sys/wrapping/wrap`` (and the rest of
+#: ``sys/``) and ``cubbyhole/`` wrap or hold data of the caller's choosing.
+NEVER = ("sys/", "cubbyhole/")
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def creation_paths(policies: Policies, settings: Settings) -> frozenset[str]:
             paths.add(TOKEN_CREATE + (spec.token_role or settings.vault.token_role))
         elif isinstance(spec, VaultCredentials):
             paths.add(spec.path.strip("/"))
-    return frozenset(paths)
+    return frozenset(p for p in paths if not p.startswith(NEVER))
 
 
 def _namespace(value: str | None) -> str:
@@ -84,7 +87,7 @@ def check_namespace(payload: DeliveryPayload, trusted: TrustedVault) -> None:
 
 def check_creation_path(path: str, trusted: TrustedVault) -> None:
     """Refuse a wrapping token that the reconcile job cannot have made."""
-    if path.strip("/") not in trusted.creation_paths:
+    if path.strip("/").startswith(NEVER) or path.strip("/") not in trusted.creation_paths:
         known = ", ".join(sorted(trusted.creation_paths)) or "none"
         raise DeliveryError(
             f"This wrapping token was created at {path!r}, where jit never creates one (jit's "

@@ -183,3 +183,22 @@ def test_unwrap_pr_needs_the_bots_login_and_the_repository(
     assert make is not None
     with pytest.raises(JitError, match="--github-repo OWNER/NAME"):
         make()
+
+
+def test_sys_and_cubbyhole_paths_are_never_accepted_whatever_the_policies_say() -> None:
+    from jit.delivery.provenance import TrustedVault, check_creation_path, creation_paths
+    from jit.errors import JitError
+    from jit.model import Policies, Resource, Settings, VaultCredentials
+
+    def resource(path: str) -> Resource:
+        return Resource(path, "", VaultCredentials(path), (), 3600)
+
+    policies = Policies(
+        {p: resource(p) for p in ("sys/wrapping/wrap", "cubbyhole/x", "database/creds/r")}
+    )
+    paths = creation_paths(policies, Settings())
+    assert paths == frozenset({"database/creds/r"})
+    with pytest.raises(JitError, match="where jit never creates one"):
+        check_creation_path(
+            "sys/wrapping/wrap", TrustedVault("", None, frozenset({"sys/wrapping/wrap"}))
+        )
