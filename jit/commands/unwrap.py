@@ -21,10 +21,12 @@ import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import SplitResult, urlsplit
 
+from jit.adapters.clock import now as clock_now
 from jit.commands.unwrap_trust import (
     PullComments,
     from_pull,
@@ -44,6 +46,7 @@ from jit.delivery.provenance import (
     check_namespace,
     delivered_values,
     env_name,
+    lease_warnings,
 )
 from jit.errors import EXIT_OK, JitError
 
@@ -66,6 +69,7 @@ def run(
     repo: Path = Path(),
     pr: int | None = None,
     github: Callable[[], PullComments] | None = None,
+    now: Callable[[], datetime] = clock_now,
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
@@ -96,13 +100,8 @@ def run(
         path, answer = _unwrap(payload, trusted)
         values = delivered_values(path, answer, trusted)
         write(render(values, fmt))
-    if not path.startswith("auth/") and not answer.get("lease_id"):
-        _say(
-            err,
-            f"Warning: the secret from {path} has no Vault lease, so it does not end when your "
-            "access does. Tell your Vault administrators: a vault-credentials resource must name "
-            "a dynamic secrets engine.",
-        )
+    for warning in lease_warnings(path, answer, payload.expires_at, now()):
+        _say(err, warning)
     if output is not None:
         _say(
             err,

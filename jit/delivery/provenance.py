@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from jit.delivery.sealing import DeliveryError, DeliveryPayload
@@ -143,3 +144,30 @@ def delivered_values(
 def env_name(key: str) -> str:
     """The variable ``--format env``/``dotenv`` prints a delivered field as: a fixed name."""
     return TOKEN_FIELDS.get(key) or CREDENTIAL_FIELDS[key]
+
+
+def lease_warnings(
+    path: str, answer: Mapping[str, Any], expires_at: str, now: datetime
+) -> list[str]:
+    """What the requester should know about a credential's Vault lease, which only they see
+    (the job reads credentials response-wrapped): none at all, or one ending before the grant."""
+    if path.startswith("auth/"):
+        return []
+    if not answer.get("lease_id"):
+        return [
+            f"Warning: the secret from {path} has no Vault lease, so it does not end when your "
+            "access does. Tell your Vault administrators: a vault-credentials resource must name "
+            "a dynamic secrets engine."
+        ]
+    lease_ends = now + timedelta(seconds=int(answer.get("lease_duration") or 0))
+    try:
+        cut = lease_ends < datetime.fromisoformat(expires_at) - timedelta(seconds=60)
+    except ValueError:
+        cut = False
+    if not cut:
+        return []
+    return [
+        f"Note: Vault's lease on this secret ends at {lease_ends.replace(microsecond=0).isoformat()}"
+        f", before your access would ({expires_at}): the secrets engine's role caps it. Ask "
+        "your Vault administrators to raise the role's max_ttl if you need the whole time."
+    ]

@@ -382,3 +382,20 @@ def test_a_secret_without_a_lease_is_delivered_with_a_warning(
     out, err = capsys.readouterr()
     assert json.loads(out) == {"username": "u", "password": "p"}
     assert f"Warning: the secret from {CREDS_PATH} has no Vault lease" in err
+
+
+def test_a_lease_shorter_than_the_grant_is_pointed_out() -> None:
+    from datetime import UTC, datetime
+
+    from jit.delivery.provenance import lease_warnings
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # ENDS is 11:00, two hours later
+    short = {"lease_id": "x", "lease_duration": 3600}
+    (note,) = lease_warnings(CREDS_PATH, short, ENDS.isoformat(), now)
+    assert note.startswith("Note: Vault's lease on this secret ends at 2026-03-02T10:00:00+00:00")
+    assert (
+        lease_warnings(CREDS_PATH, {"lease_id": "x", "lease_duration": 7200}, ENDS.isoformat(), now)
+        == []
+    )
+    assert lease_warnings("auth/token/create/jit", {}, ENDS.isoformat(), now) == []
+    assert lease_warnings(CREDS_PATH, short, "not a time", now) == []
