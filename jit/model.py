@@ -230,6 +230,8 @@ class Settings:
     revokers: tuple[Principal, ...] = ()
     bot_name: str = "jit-bot"
     bot_email: str = "jit-bot@users.noreply.github.com"
+    #: The jit App's bot login (``acme-jit[bot]``): the author of genuine delivery comments.
+    bot_login: str | None = None
     #: Minutes before expiry at which a reminder comment is posted; 0 disables it.
     reminder_minutes: int = 0
 

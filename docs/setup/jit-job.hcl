@@ -2,6 +2,8 @@
 
 # Create vault-token grants, and the holder tokens of vault-credentials grants, via the
 # "jit" token role (which makes them orphans, non-renewable, with the role's allowed policies).
+# No sys/wrapping/wrap: jit wraps only responses (ADR 0008), and a holder token's lease is
+# revoked with the holder, so no sys/leases/* either.
 path "auth/token/create/jit" {
   capabilities = ["update"]
 }
@@ -12,19 +14,6 @@ path "auth/token/lookup-accessor" {
   capabilities = ["update"]
 }
 path "auth/token/revoke-accessor" {
-  capabilities = ["update"]
-}
-
-# Wrap vault-credentials for delivery.
-path "sys/wrapping/wrap" {
-  capabilities = ["update"]
-}
-
-# Check and revoke leases of vault-credentials grants.
-path "sys/leases/lookup" {
-  capabilities = ["update"]
-}
-path "sys/leases/revoke" {
   capabilities = ["update"]
 }
 

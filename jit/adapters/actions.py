@@ -13,6 +13,7 @@ from jit.errors import JitError
 from jit.findings import Finding
 from jit.output import annotation as _annotation
 from jit.output import escape_data
+from jit.redact import redact_secrets
 
 #: GitHub refuses a step summary above 1024 KiB ("$GITHUB_STEP_SUMMARY upload aborted").
 SUMMARY_LIMIT = 1024 * 1024
@@ -101,7 +102,7 @@ def write_summary(path: Path | str | None, markdown: str) -> bool:
         return False
     file = Path(path)
     used = file.stat().st_size if file.exists() else 0
-    data = markdown.encode("utf-8")
+    data = redact_secrets(markdown).encode("utf-8")  # the one writer of the job summary
     room = SUMMARY_LIMIT - used
     if len(data) > room:
         note = TRUNCATED.encode("utf-8")

@@ -18,6 +18,7 @@ from typing import Literal
 
 from jit.errors import JitError, OperationalError
 from jit.ports import Identity
+from jit.redact import redact_secrets
 
 __all__ = ["Git", "Identity", "PushResult"]
 
@@ -184,7 +185,9 @@ class Git:
             self._run("rm", "--quiet", "--ignore-unmatch", "--", *paths)
 
     def commit(self, message: str, author: Identity, when: datetime) -> str | None:
-        """Commit what is staged as ``author``; None when nothing is staged."""
+        """Commit what is staged as ``author``; None when nothing is staged. The message goes
+        through the redactor: a commit message is public and permanent."""
+        message = redact_secrets(message)
         if self._run("diff", "--cached", "--quiet", check=False).returncode == 0:
             return None
         stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")

@@ -30,4 +30,19 @@ _register()
 
 
 def main() -> None:
-    handle_errors(cli)
+    """Run the command line with standard output and error redacted line by line
+    (``jit.redact.RedactingWriter``): every channel a command, the error handler or logging
+    prints to goes through the one redactor."""
+    import sys
+
+    from jit.redact import RedactingWriter
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = RedactingWriter(out)
+    sys.stderr = RedactingWriter(err)
+    try:
+        handle_errors(cli)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = out, err

@@ -35,23 +35,60 @@ TTY = "/dev/tty"
     metavar="URL",
     help="Your organisation's Vault. A delivery naming any other address is refused.",
 )
+@click.option(
+    "--vault-namespace",
+    envvar="VAULT_NAMESPACE",
+    show_envvar=True,
+    metavar="NS",
+    help="Your Vault namespace (default: vault.namespace in the settings). A delivery naming "
+    "another is refused.",
+)
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="A clone of the access repository (main): its policies say where jit wraps secrets.",
+)
+@click.option(
+    "--pr",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Fetch the delivery from pull request N instead of MESSAGE, accepting only comments by "
+    "the jit App (bot.login in the settings). Needs GITHUB_TOKEN or GH_TOKEN.",
+)
+@click.option(
+    "--github-repo",
+    envvar="GITHUB_REPOSITORY",
+    show_envvar=True,
+    metavar="OWNER/NAME",
+    help="The access repository on GitHub, for --pr.",
+)
 @click.argument("message", required=False)
 def unwrap(
     identity: Path | None,
     output: Path | None,
     fmt: str,
     vault_addr: str | None,
+    vault_namespace: str | None,
+    repo: Path,
+    pr: int | None,
+    github_repo: str | None,
     message: str | None,
 ) -> int:
     """Decrypt your delivery comment and unwrap the secret from Vault (one use only).
 
     MESSAGE is the comment jit posted on your pull request: a file holding it, the text itself,
-    or "-" (the default) to read it from standard input. Only trust comments by the jit bot.
+    or "-" (the default) to read it from standard input. Run it in a clone of the access
+    repository (or pass --repo): a delivery is accepted only when Vault shows it was wrapped
+    where jit's reconcile job wraps secrets.
     """
     import os
     import sys
 
     from jit.commands.unwrap import run
+    from jit.commands.unwrap_trust import github_comments
+    from jit.redact import unredacted
 
     return run(
         identity=identity,
@@ -60,8 +97,17 @@ def unwrap(
         message=message,
         passphrase=ask_passphrase,
         vault_addr=vault_addr or os.environ.get("VAULT_ADDR") or None,
+        vault_namespace=vault_namespace or os.environ.get("VAULT_NAMESPACE") or None,
+        repo=repo,
+        pr=pr,
+        github=github_comments(
+            os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN"),
+            github_repo,
+            os.environ.get("GITHUB_API_URL"),
+        ),
         stdin=sys.stdin,
-        out=sys.stdout,
+        # The one output that is a secret on purpose: the unwrapped credential.
+        out=unredacted(sys.stdout),
         err=sys.stderr,
     )
 

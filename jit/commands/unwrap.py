@@ -1,9 +1,12 @@
 """``jit unwrap``: open your delivery comment with your SSH key and unwrap the secret from Vault.
 
 A delivery is not proof of anything: anyone who can comment on the PR can post one encrypted to
-the requester's public SSH keys, naming a Vault of their choosing. So the address it names must
-be the requester's own Vault (``--vault-addr`` or ``VAULT_ADDR``), checked before the token is
-sent anywhere. The wrapping token works once. Everything that can fail without spending it (reading the comment,
+the requester's public SSH keys, naming a Vault of their choosing and wrapping data of their
+choosing. So what it names is checked against trusted configuration, the access repository's
+``policies/`` (``--repo``) and the requester's own Vault address and namespace: the address
+and namespace must be the configured ones, and the wrapping token must have been created at a
+path only the reconcile job uses (``jit.delivery.provenance``, ADR 0008), checked before it is
+spent. Only the fields jit delivers are printed. The wrapping token works once. Everything that can fail without spending it (reading the comment,
 loading and decrypting with the key, preparing the output file) happens before the unwrap. The
 secret goes to exactly one place: standard output, or a file created with mode 0600 and moved into
 place atomically. Nothing else (progress, errors) ever contains it.
@@ -14,15 +17,21 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import SplitResult, urlsplit
 
+from jit.adapters.clock import now as clock_now
+from jit.commands.unwrap_trust import (
+    PullComments,
+    from_pull,
+    trusted_vault,
+)
 from jit.delivery import (
     DeliveryError,
     DeliveryPayload,
@@ -31,19 +40,19 @@ from jit.delivery import (
     load_identity,
     open_sealed,
 )
+from jit.delivery.provenance import (
+    TrustedVault,
+    check_creation_path,
+    check_namespace,
+    delivered_values,
+    env_name,
+    lease_warnings,
+)
 from jit.errors import EXIT_OK, JitError
 
 FORMATS = ("json", "env", "dotenv")
 DEFAULT_KEYS = ("id_ed25519", "id_rsa")
 MAX_INPUT = 1 << 20  # a delivery comment is a few kilobytes
-#: For a vault-token grant, the names the Vault CLI reads.
-_ENV_NAMES = {
-    "client_token": "VAULT_TOKEN",
-    "vault_addr": "VAULT_ADDR",
-    "vault_namespace": "VAULT_NAMESPACE",
-}
-#: What ``unwrap_secret`` returns for a vault-token grant (an auth block).
-_TOKEN_KEYS = frozenset({"token", "accessor", "policies", "lease_duration", "renewable"})
 
 Passphrase = Callable[[str], str]
 
@@ -56,27 +65,43 @@ def run(
     *,
     passphrase: Passphrase | None = None,
     vault_addr: str | None = None,
+    vault_namespace: str | None = None,
+    repo: Path = Path(),
+    pr: int | None = None,
+    github: Callable[[], PullComments] | None = None,
+    now: Callable[[], datetime] = clock_now,
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """``passphrase(key_path)`` is asked for a passphrase-protected key; None: such keys fail.
     ``vault_addr`` is the requester's Vault (the command line passes ``--vault-addr`` or
-    ``VAULT_ADDR``); a delivery naming any other address is refused. The comment is read from
+    ``VAULT_ADDR``, else ``vault.address`` in ``repo``'s settings); a delivery naming any other
+    address, or another namespace than ``vault_namespace`` (else the settings'), is refused.
+    ``repo`` is a checkout of the access repository: its ``policies/`` say where jit's wrapping
+    tokens are created. The comment is read from
     ``stdin`` when ``message`` is None or ``-``; the secret goes to ``out`` (unless ``output``
     is given) and progress to ``err`` (defaults: the process's standard streams)."""
     stdin, out, err = stdin or sys.stdin, out or sys.stdout, err or sys.stderr
     if fmt not in FORMATS:
         raise JitError(f"Unknown --format {fmt!r}; use one of {', '.join(FORMATS)}.")
-    expected = vault_addr or None
-    text, source = _read_message(message, stdin, err)
+    trusted = trusted_vault(repo, vault_addr, vault_namespace)
+    if pr is not None:
+        if message is not None:
+            raise JitError("Pass either --pr or MESSAGE, not both.")
+        text, source = from_pull(pr, repo, github, err)
+    else:
+        text, source = _read_message(message, stdin, err)
     payload = _payload(text, source, identity, passphrase)
-    check_vault(payload, expected)
-    _say(err, f"Unwrapping grant {payload.grant_id} from {payload.vault_addr} (this works once).")
+    check_vault(payload, trusted.address)
+    check_namespace(payload, trusted)
+    _say(err, f"Unwrapping grant {payload.grant_id} from {trusted.address} (this works once).")
     with _private_file(output, out) as write:
-        response = _unwrap(payload)
-        values = secret_values(response, payload)
+        path, answer = _unwrap(payload, trusted)
+        values = delivered_values(path, answer, trusted)
         write(render(values, fmt))
+    for warning in lease_warnings(path, answer, payload.expires_at, now()):
+        _say(err, warning)
     if output is not None:
         _say(
             err,
@@ -137,7 +162,8 @@ def check_vault(payload: DeliveryPayload, expected: str | None) -> None:
         raise DeliveryError(
             f"This delivery names the Vault at {named!r}, and jit unwrap sends the wrapping token "
             "only to your own Vault: set VAULT_ADDR or pass --vault-addr with the address your "
-            "Vault administrators publish (not one taken from a PR comment)."
+            "Vault administrators publish (not one taken from a PR comment), or set "
+            "vault.address in policies/settings.yaml."
         )
     if _origin(named) is None or _origin(named) != _origin(expected):
         raise DeliveryError(
@@ -197,27 +223,17 @@ def _read_key(path: Path) -> bytes:
         raise DeliveryError(f"Cannot read the SSH key {path}: {exc.strerror}.") from None
 
 
-def _unwrap(payload: DeliveryPayload) -> Mapping[str, Any]:
+def _unwrap(payload: DeliveryPayload, trusted: TrustedVault) -> tuple[str, Mapping[str, Any]]:
     from jit.adapters.vault import unwrap_secret
 
-    # A spent or expired token raises JitError with a message that says so, and what to do.
-    return unwrap_secret(payload.vault_addr, payload.vault_namespace, payload.wrap_token)
-
-
-def secret_values(secret: Mapping[str, Any], payload: DeliveryPayload) -> dict[str, Any]:
-    """What the requester gets: the secret's data as Vault holds it, or for a token grant the
-    token and where to use it (``VAULT_TOKEN``, ``VAULT_ADDR``, ``VAULT_NAMESPACE``)."""
-    if set(secret) == _TOKEN_KEYS and secret.get("token"):
-        values: dict[str, Any] = {"client_token": secret["token"], "vault_addr": payload.vault_addr}
-        if payload.vault_namespace:
-            values["vault_namespace"] = payload.vault_namespace
-        return values
-    if not secret:
-        raise JitError(
-            f"Vault unwrapped grant {payload.grant_id}, but it held no values. This is "
-            "unexpected; report it to the jit maintainers."
-        )
-    return dict(secret)
+    # A spent or expired token raises JitError with a message that says so, and what to do;
+    # a token made anywhere but jit's paths is refused before it is spent.
+    return unwrap_secret(
+        trusted.address,
+        trusted.namespace,
+        payload.wrap_token,
+        accept=lambda path: check_creation_path(path, trusted),
+    )
 
 
 def render(values: Mapping[str, Any], fmt: str) -> str:
@@ -226,20 +242,13 @@ def render(values: Mapping[str, Any], fmt: str) -> str:
     lines = []
     for key, value in values.items():
         text = value if isinstance(value, str) else json.dumps(value)
-        name = env_name(key)
+        name = env_name(key)  # a fixed name per delivered field, never one from the payload
         if fmt == "env":
             lines.append(f"export {name}={shlex.quote(text)}")
         else:
             escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
             lines.append(f'{name}="{escaped}"')
     return "\n".join(lines) + "\n"
-
-
-def env_name(key: str) -> str:
-    if key in _ENV_NAMES:
-        return _ENV_NAMES[key]
-    name = re.sub(r"[^A-Za-z0-9_]", "_", key).upper()
-    return f"_{name}" if not name or name[0].isdigit() else name
 
 
 @contextlib.contextmanager

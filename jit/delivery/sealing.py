@@ -35,6 +35,10 @@ _GRANT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
+#: What ``DeliveryPayload.to_json`` writes, and all a payload may hold.
+_FIELDS = frozenset({"vault_addr", "vault_namespace", "wrap_token", "grant_id", "expires_at"})
+
+
 class DeliveryError(JitError):
     """A delivery that cannot be read or opened; the message says how to fix it."""
 
@@ -69,6 +73,12 @@ class DeliveryPayload:
             data = None
         if not isinstance(data, dict):
             raise DeliveryError("The delivery does not hold a jit payload (a JSON object).")
+        extra = sorted(str(k)[:40] for k in data if k not in _FIELDS)
+        if extra:
+            raise DeliveryError(
+                f"The delivery's payload holds fields jit never writes ({', '.join(map(repr, extra))}"
+                "); it was not made by jit. Do not use it; report it to your security team."
+            )
         strings = {k: data.get(k) for k in ("vault_addr", "wrap_token", "grant_id", "expires_at")}
         namespace = data.get("vault_namespace")
         if (

@@ -113,5 +113,6 @@ def _build(data: dict[str, Any]) -> Settings:
         revokers=tuple(Principal(name) for name in data.get("revokers", ())),
         bot_name=bot.get("name", defaults.bot_name),
         bot_email=bot.get("email", defaults.bot_email),
+        bot_login=bot.get("login"),
         reminder_minutes=data.get("reminder_minutes", defaults.reminder_minutes),
     )

@@ -109,3 +109,9 @@ def test_load_event_refuses_huge_payloads(tmp_path: Path, monkeypatch: pytest.Mo
     path.write_text(json.dumps({"action": "opened", "padding": "x" * 20}))
     with pytest.raises(JitError, match="larger than 32 MiB"):
         load_event(path)
+
+
+def test_the_job_summary_is_redacted_where_it_is_written(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    assert write_summary(summary, "Vault said hvs." + "D" * 24 + "\n")
+    assert summary.read_text() == "Vault said [redacted]\n"

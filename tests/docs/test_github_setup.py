@@ -19,7 +19,8 @@ from tests.docs import guide
 
 WORKFLOWS = guide.ROOT / ".github" / "workflows"
 RULESET = guide.SETUP / "ruleset.json"
-APP_ID = "123456"  # the guide's stand-in for the App's ID
+APP_ID = "123456"  # the guide's stand-in for the jit App's ID (the bypass actor)
+VALIDATOR_APP_ID = "234567"  # and for the jit validator App's (the source of jit/approval)
 ACTIONS_APP_ID = 15368  # GitHub Actions, the source of workflow jobs' checks
 
 
@@ -83,19 +84,24 @@ def test_the_vault_role_binds_the_reconcile_job() -> None:
     assert f"`{claims['environment']}`" in guide.text()
 
 
-def _ruleset(app_id: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(RULESET.read_text(encoding="utf-8").replace(APP_ID, app_id))
+def _ruleset(app_id: str, validator_id: str) -> dict[str, Any]:
+    text = RULESET.read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(
+        text.replace(APP_ID, app_id).replace(VALIDATOR_APP_ID, validator_id)
+    )
     return data
 
 
 def test_the_ruleset_requires_what_jit_and_ci_post_and_lets_only_the_app_bypass() -> None:
-    assert RULESET.read_text(encoding="utf-8").count(APP_ID) == 2  # what the guide's sed replaces
-    ruleset = _ruleset("42")
+    # What the guide's sed replaces: the jit App bypasses, the validator App posts jit/approval.
+    assert RULESET.read_text(encoding="utf-8").count(APP_ID) == 1
+    assert RULESET.read_text(encoding="utf-8").count(VALIDATOR_APP_ID) == 1
+    ruleset = _ruleset("42", "43")
     rules = {rule["type"]: rule.get("parameters") for rule in ruleset["rules"]}
     required = rules["required_status_checks"]["required_status_checks"]
     checks = {c["context"]: c["integration_id"] for c in required}
     [ci_job] = _workflow("ci.yml")["jobs"].items()
-    assert checks == {STATUS_CONTEXT: 42, ci_job[1].get("name", ci_job[0]): ACTIONS_APP_ID}
+    assert checks == {STATUS_CONTEXT: 43, ci_job[1].get("name", ci_job[0]): ACTIONS_APP_ID}
     assert ruleset["bypass_actors"] == [
         {"actor_id": 42, "actor_type": "Integration", "bypass_mode": "always"}
     ]

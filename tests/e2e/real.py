@@ -177,6 +177,14 @@ class RealFlow(Flow):
         comment = folder / "comment.txt"
         comment.write_text(self.delivery(number))
         out = folder / "secret.json"
-        unwrap.run(key, out, "json", str(comment), vault_addr=self.bao.address)
+        unwrap.run(
+            key,
+            out,
+            "json",
+            str(comment),
+            vault_addr=self.bao.address,
+            vault_namespace=self.bao.name,
+            repo=self.checkout(),  # the requester's clone of the access repository
+        )
         secret: dict[str, Any] = json.loads(out.read_text())
         return secret

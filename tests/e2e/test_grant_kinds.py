@@ -41,8 +41,10 @@ def test_vault_credentials(flow: Flow) -> None:
     assert secret["password"] in flow.vault.issued_secrets
     assert str(secret["username"]).startswith("v-")
     (record,) = flow.records().values()
-    lease = flow.vault.leases.get(record.handle["lease_id"])  # type: ignore[index]
-    assert lease is not None and lease.ttl(flow.clock.now()) > 0
+    (lease,) = flow.vault.leases.all()
+    holder = flow.vault.tokens.by_accessor(record.handle["accessor"])  # type: ignore[index]
+    assert holder is not None and lease.token_id == holder.id  # the lease dies with the holder
+    assert lease.ttl(flow.clock.now()) > 0
     unchanged_on_rerun(flow)
 
 

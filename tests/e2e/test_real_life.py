@@ -5,6 +5,7 @@ expiry or withdrawal -> ``jit reconcile`` -> the access is really gone on the se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,7 +93,11 @@ def test_vault_credentials_life_ends_at_expiry(real: RealFlow) -> None:
     assert real.db.login(user, password, READ_ORDERS) == (0, f"{ORDERS_ROW[1]}\n")
     assert readers(real) == [user]
     (record,) = real.records().values()
-    lease_id = record.handle["lease_id"]
+    # The job read the secret response-wrapped (ADR 0008): it never saw the lease, and its
+    # record names only the holder token. The lease is the holder's, so it dies with it.
+    assert set(record.handle) == {"accessor"}
+    (lease_key,) = live_leases(real)  # the unwrap spent the wrapping token
+    lease_id = f"{CREDS}/{lease_key}"
     assert lease_live(real, lease_id)
     holder = real.root.adapter.post(
         "/v1/auth/token/lookup-accessor", json={"accessor": record.handle["accessor"]}
@@ -128,10 +133,53 @@ def test_vault_group_life_ends_at_expiry(real: RealFlow) -> None:
         bob.read(CREDS)
 
 
+def test_a_forged_delivery_is_refused_on_a_real_openbao(real: RealFlow) -> None:
+    """Any token with the default policy can wrap data of its choosing; OpenBao records where
+    (``sys/wrapping/wrap``), and jit unwrap refuses it without spending it (ADR 0008)."""
+    from jit.commands import unwrap
+    from jit.delivery import DeliveryPayload, choose_delivery, seal
+
+    anyone = real.bao.client(
+        token=real.root.auth.token.create(policies=["default"])["auth"]["client_token"]
+    )
+    forged = anyone.sys.wrap(payload={"client_token": "hvs.attacker"}, ttl=300)["wrap_info"]
+    payload = DeliveryPayload(
+        real.bao.address, real.bao.name, forged["token"], "alice-x-1", "2026-01-05T11:00:00+00:00"
+    )
+    plan = choose_delivery([real.keys["alice"].public], "refuse")
+    folder = real.tmp / "forged"
+    folder.mkdir()
+    key = real.keys["alice"].write(folder / "id_ed25519")
+    comment = folder / "comment.txt"
+    comment.write_text(seal(payload, plan.recipients))
+    with pytest.raises(JitError, match="created at 'sys/wrapping/wrap', where jit never"):
+        unwrap.run(
+            key,
+            None,
+            "env",
+            str(comment),
+            vault_addr=real.bao.address,
+            vault_namespace=real.bao.name,
+            repo=real.checkout(),
+        )
+    # Not spent: the token can still be looked up (and unwrapped, by whoever made it).
+    looked = anyone.adapter.post("/v1/sys/wrapping/lookup", json={"token": forged["token"]})
+    assert looked["data"]["creation_path"] == "sys/wrapping/wrap"
+
+
+#: OpenBao registers a response-wrapping token under the path whose answer it wraps, as
+#: ``h<sha256 of the token>``: jit reads credentials response-wrapped (ADR 0008), so an
+#: undelivered wrapping token shows up next to the credential's lease. It is not a credential
+#: (its cubbyhole holds one, which dies with the holder's lease) and ends at the wrap TTL.
+_WRAPPING_TOKEN_ENTRY = re.compile(r"h[0-9a-f]{64}(\..*)?")
+
+
 def live_leases(flow: RealFlow) -> list[str]:
+    """The database credentials' leases (not the wrapping tokens listed beside them)."""
     prefix = "sys/leases/lookup/database/creds/orders-readonly/"
     listed = flow.root.adapter.list(f"/v1/{prefix}")
-    return sorted(listed["data"]["keys"]) if listed else []
+    keys = listed["data"]["keys"] if listed else []
+    return sorted(k for k in keys if not _WRAPPING_TOKEN_ENTRY.fullmatch(k))
 
 
 def test_a_run_killed_after_recording_its_handle_is_recovered_on_the_real_server(

@@ -216,6 +216,8 @@ class FakeGitHub(GitHubStore):
             "GITHUB_SERVER_URL": self.urls.web,
             "GITHUB_REPOSITORY": self.repo.full_name,
             "GITHUB_TOKEN": token or self.APP_TOKEN,
+            # What the workflows pass: the App's bot login (GET /user is closed to App tokens).
+            "JIT_GITHUB_LOGIN": getattr(self.tokens.get(token or self.APP_TOKEN), "login", ""),
         }
 
     @contextmanager

@@ -203,6 +203,15 @@ def member_legacy(fake: FakeGitHub, req: Req) -> Result:
     return 204, None
 
 
+@route("GET", "/user")
+def get_authenticated_user(fake: FakeGitHub, req: Req) -> Result:
+    """``users/get-authenticated``. As on GitHub, an App installation token or GITHUB_TOKEN
+    (a ``[bot]`` identity here) may not call it: 403 "Resource not accessible by integration"."""
+    if req.token.login.endswith("[bot]"):
+        raise HttpError(403, "Resource not accessible by integration")
+    return 200, js.public_user(fake.urls, fake.user(req.token.login), fake.epoch)
+
+
 @route("GET", "/users/{username}")
 def get_user(fake: FakeGitHub, req: Req) -> Result:
     rec = fake.users.get(req.params["username"])

@@ -120,3 +120,12 @@ def test_missing_git_is_a_user_error(remote: Remote, monkeypatch: pytest.MonkeyP
 def test_a_failing_read_names_the_command(tmp_path: Path) -> None:
     with pytest.raises(OperationalError, match="running git rev-parse"):
         Git(tmp_path).head()
+
+
+def test_commit_messages_are_redacted(remote: Remote) -> None:
+    repo = Git(remote.clone())
+    (repo.root / "f.txt").write_text("x\n")
+    repo.add(["f.txt"])
+    token = "hvs." + "C" * 24
+    assert repo.commit(f"jit: grant failed ({token})", BOT, datetime(2026, 1, 1, tzinfo=UTC))
+    assert git(repo.root, "log", "-1", "--format=%B").strip() == "jit: grant failed ([redacted])"

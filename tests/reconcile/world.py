@@ -62,6 +62,7 @@ delivery:
   fallback: refuse
 revokers: [acme/security]
 bot:
+  login: jit-app[bot]
   name: jit-bot
   email: jit-bot@users.noreply.github.com
 reminder_minutes: {reminder}
@@ -311,7 +312,9 @@ class World:
         comment = folder / "comment.txt"
         comment.write_text(self.delivery(number))
         out = folder / "secret.json"
-        assert unwrap.run(key, out, "json", str(comment), vault_addr=self.vault.address) == 0
+        repo = self.checkout()  # the requester's clone of the access repository
+        code = unwrap.run(key, out, "json", str(comment), vault_addr=self.vault.address, repo=repo)
+        assert code == 0
         secret: dict[str, object] = json.loads(out.read_text())
         return secret
 

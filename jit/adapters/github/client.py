@@ -24,6 +24,7 @@ from jit.adapters.github.writes import request_missing, upsert_comment
 from jit.errors import JitError
 from jit.model import Review, ReviewState
 from jit.ports import FileAtRef, PullFile, PullInfo
+from jit.redact import redact_comment, redact_secrets
 
 if TYPE_CHECKING:
     from github.PullRequest import PullRequest
@@ -50,7 +51,10 @@ class GitHubClient:
         timeout: int = 15,
         write_interval: float = 1.0,
         status_target_url: str | None = None,
+        login: str | None = None,
     ) -> None:
+        """``login`` is the identity ``token`` writes as (an App's ``<slug>[bot]``); None: ask
+        GitHub (``GET /user``, which user tokens may call and installation tokens may not)."""
         owner, _, name = repository.partition("/")
         if not owner or not name or "/" in name:
             raise JitError(f"GITHUB_REPOSITORY must be 'owner/name', got {repository!r}.")
@@ -78,6 +82,7 @@ class GitHubClient:
         self._last_write: float | None = None
         self._status_target_url = status_target_url
         self._pulls: dict[int, PullRequest] = {}
+        self._login = login
         self._members = TeamMembers(self._gh)
 
     @classmethod
@@ -100,7 +105,8 @@ class GitHubClient:
             else None
         )
         api = env.get("GITHUB_API_URL") or DEFAULT_API_URL
-        return cls(token, repository, api, status_target_url=target)
+        login = env.get("JIT_GITHUB_LOGIN") or None
+        return cls(token, repository, api, status_target_url=target, login=login)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -212,6 +218,14 @@ class GitHubClient:
                     return []
                 raise
 
+    def comments(self, number: int) -> list[tuple[str, str]]:
+        """Every comment on pull request ``number``, oldest first: (author login, body)."""
+        with calling(f"Reading the comments of pull request #{number}"):
+            return [
+                (c.user.login if c.user is not None else "", c.body or "")
+                for c in self._repo.get_issue(number).get_comments()
+            ]
+
     # --- writing -----------------------------------------------------------------------------
 
     def _pace(self) -> None:
@@ -223,21 +237,43 @@ class GitHubClient:
                 github_retry.sleep(wait)
         self._last_write = time.monotonic()
 
+    def login(self) -> str:
+        """The login this client writes as, looked up once per run."""
+        if self._login is None:
+            with calling("Reading which GitHub identity jit runs as (GET /user)"):
+                try:
+                    self._login = str(self._gh.get_user().login)
+                except GithubException as exc:
+                    if exc.status != 403:
+                        raise
+                    raise JitError(
+                        "GitHub does not tell an App installation token or GITHUB_TOKEN which "
+                        "identity it writes as (GET /user answered 403), and jit edits only "
+                        "comments written by its own identity: set JIT_GITHUB_LOGIN to the "
+                        "App's bot login (the workflows pass '<app-slug>[bot]' from "
+                        "actions/create-github-app-token, or 'github-actions[bot]' for "
+                        "GITHUB_TOKEN)."
+                    ) from None
+        return self._login
+
     def upsert_comment(self, number: int, marker: str, body: str) -> None:
+        body = redact_comment(body)  # every comment jit writes goes through the redactor
         if marker not in body:
             body = f"{marker}\n{body}"
+        author = self.login()
         with calling(f"Writing the jit comment on pull request #{number}"):
             issue, issue_once = self._repo.get_issue(number), self._repo_once.get_issue(number)
-            upsert_comment(issue, issue_once, marker, body, self._pace)
+            upsert_comment(issue, issue_once, marker, body, self._pace, author)
 
     def comment(self, number: int, body: str) -> None:
         with calling(f"Commenting on pull request #{number}"):
             self._pace()
-            self._repo.get_issue(number).create_comment(body)
+            self._repo.get_issue(number).create_comment(redact_comment(body))
 
     def set_status(self, sha: str, state: str, description: str, context: str) -> None:
         if state not in STATUS_STATES:
             raise ValueError(f"commit status state {state!r} is not one of {sorted(STATUS_STATES)}")
+        description = redact_secrets(description)
         short = description if len(description) <= 140 else description[:139] + "…"
         with calling(f"Setting the {context} status on {sha[:12]}"):
             self._pace()

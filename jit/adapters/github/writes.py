@@ -1,6 +1,7 @@
 """The writes that must not repeat: the marked comment and review requests.
 
-``upsert_comment`` finds the bot's comment carrying the marker and edits it; it creates one
+``upsert_comment`` finds jit's own comment carrying the marker (written by the identity the
+client authenticates as, never by another user or bot) and edits it; it creates one
 only when none exists, with a single un-retried POST, and looks again if that POST fails
 (the response may have been lost after GitHub created the comment). ``request_missing``
 asks only for the people and teams not yet requested, never the author.
@@ -25,24 +26,32 @@ if TYPE_CHECKING:
 Pace = Callable[[], None]
 
 
-def find_marked(issue: Issue, marker: str) -> IssueComment | None:
-    """The oldest comment by a bot that carries ``marker``; people's comments never count."""
+def find_marked(issue: Issue, marker: str, author: str) -> IssueComment | None:
+    """The oldest comment by ``author`` (jit's own login) that carries ``marker``. Anyone can
+    copy the marker into a comment; a person's or another bot's comment never counts."""
     for c in issue.get_comments():
-        if marker in (c.body or "") and c.user is not None and c.user.type == "Bot":
+        if (
+            marker in (c.body or "")
+            and c.user is not None
+            and c.user.login.lower() == author.lower()
+        ):
             return c
     return None
 
 
-def upsert_comment(issue: Issue, issue_once: Issue, marker: str, body: str, pace: Pace) -> None:
-    """``issue_once`` is the same issue on a client that does not retry POST."""
-    existing = find_marked(issue, marker)
+def upsert_comment(
+    issue: Issue, issue_once: Issue, marker: str, body: str, pace: Pace, author: str
+) -> None:
+    """``issue_once`` is the same issue on a client that does not retry POST; ``author`` is the
+    login the client writes as."""
+    existing = find_marked(issue, marker, author)
     if existing is None:
         pace()
         try:
             issue_once.create_comment(body)
             return
         except (GithubException, OSError):
-            existing = find_marked(issue, marker)
+            existing = find_marked(issue, marker, author)
             if existing is None:
                 raise
     if existing.body != body:

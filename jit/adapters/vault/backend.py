@@ -3,8 +3,9 @@
 Handles (recorded in the grant record; none of them is a secret):
 
 - vault-token: ``{"accessor": <wrapped token's accessor>}``
-- vault-credentials: ``{"lease_id": <lease>, "accessor": <holder token's accessor>}``
-  (after crash recovery only ``{"accessor": ...}``: revoking the holder revokes its leases)
+- vault-credentials: ``{"accessor": <holder token's accessor>}``: the secret is read
+  response-wrapped, so jit never sees its lease; revoking the holder revokes the lease (records
+  written before that change also carry ``lease_id``, which revocation no longer needs)
 - vault-group: ``{"group": "jit-<grant id>", "group_id": <identity group id>}``
 
 Crash recovery (``find``): a group is found by its deterministic name. A token or a holder
@@ -197,27 +198,13 @@ class VaultBackend:
             raise
         return not any(w == NO_TOKEN for w in (answer or {}).get("warnings") or ())
 
-    def _lease_live(self, lease_id: str) -> bool:
-        try:
-            self.http.call("POST", "sys/leases/lookup", body={"lease_id": lease_id})
-        except VaultRequestError as err:
-            if err.status == 400 and err.says("invalid lease"):
-                return False
-            raise
-        return True
-
     def revoke(self, kind: GrantKind, handle: Mapping[str, str]) -> RevokeOutcome:
         if kind == "vault-token":
             gone = not self._revoke_accessor(handle["accessor"])
         elif kind == "vault-credentials":
-            lease_id, accessor = handle.get("lease_id"), handle.get("accessor")
-            lease_live = bool(lease_id) and self._lease_live(str(lease_id))
-            if lease_live:
-                self.http.call(
-                    "POST", "sys/leases/revoke", body={"lease_id": lease_id, "sync": True}
-                )
-            holder_live = bool(accessor) and self._revoke_accessor(str(accessor))
-            gone = not (lease_live or holder_live)
+            # Revoking the holder token revokes every lease it created (ADR 0008); a record
+            # written before then may also name the lease, which goes with its holder.
+            gone = not self._revoke_accessor(handle["accessor"])
         elif kind == "vault-group":
             gone = self._group(handle["group"]) is None
             if not gone:
@@ -231,10 +218,7 @@ class VaultBackend:
         if kind == "vault-token":
             return self._lookup_accessor(handle["accessor"]) is not None
         if kind == "vault-credentials":
-            lease_id, accessor = handle.get("lease_id"), handle.get("accessor")
-            if lease_id and self._lease_live(lease_id):
-                return True
-            return bool(accessor) and self._lookup_accessor(str(accessor)) is not None
+            return self._lookup_accessor(handle["accessor"]) is not None
         if kind == "vault-group":
             return self._group(handle["group"]) is not None
         raise JitError(f"the Vault backend cannot check {kind} grants")

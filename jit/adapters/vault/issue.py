@@ -1,16 +1,18 @@
 """Issuing the three Vault grant kinds. Used by ``VaultBackend.issue``.
 
-A secret is handled only here, only in memory, for as short a time as possible: a vault-token
-is created *wrapped* (the job never sees it); vault-credentials are read, wrapped with
-``sys/wrapping/wrap`` and the plaintext dict is cleared, whatever happens. No log line or
-exception message includes a token, a password or a wrapping token.
+The job never sees a granted secret: a vault-token is created *wrapped*, and vault-credentials
+are read *response-wrapped* by the holder token. So every wrapping token jit delivers was created
+at a path only the job's policies can use (``auth/token/create/<role>``, the resource's creds
+path), which ``jit unwrap`` checks (ADR 0008); jit never uses ``sys/wrapping/wrap``, where any
+token can wrap data of its choosing. No log line or exception message includes a token, a
+password or a wrapping token.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from jit.adapters.vault.client import Json, VaultHttp, VaultRequestError
@@ -124,13 +126,17 @@ def issue_token(
     )
 
 
-def _read_secret(holder: VaultHttp, order: GrantOrder, spec: VaultCredentials) -> Json | None:
+def _read_wrapped(
+    holder: VaultHttp, order: GrantOrder, spec: VaultCredentials, wrap_ttl: int
+) -> Json | None:
+    """Read the secret response-wrapped: Vault creates the lease for the holder token and hands
+    back only a wrapping token whose creation path is the creds path."""
     path = spec.path.strip("/")
     try:
         if spec.parameters:
             body = {**dict(spec.parameters), "ttl": f"{order.ttl_seconds}s"}
-            return holder.call("POST", path, body=body, idempotent=False)
-        return holder.call("GET", path, idempotent=False)
+            return holder.call("POST", path, body=body, wrap_ttl=wrap_ttl, idempotent=False)
+        return holder.call("GET", path, wrap_ttl=wrap_ttl, idempotent=False)
     except VaultRequestError as err:
         if err.status in (400, 404):
             raise JitError(
@@ -156,12 +162,14 @@ def issue_credentials(
     holder_policies: Sequence[str],
     now: Callable[[], datetime],
 ) -> Issued:
-    """Read a dynamic secret through a *holder* token, then wrap it for delivery.
+    """Read a dynamic secret through a *holder* token, response-wrapped for delivery.
 
     Vault revokes a lease when the token that created it ends. The job's login token lives
     minutes, so the lease is created by an orphan holder token whose ``explicit_max_ttl`` is
     the grant's end: Vault then ends the credential at ``expires_at`` at the latest, even when
-    the engine's own lease runs longer.
+    the engine's own lease runs longer. The read is response-wrapped, so the job never sees the
+    secret nor its lease id: the grant's handle is the holder token, whose revocation revokes
+    the lease with it.
     """
     role = settings.token_role
     try:
@@ -183,49 +191,42 @@ def issue_credentials(
     _refuse_parented(http, holder_accessor, role, auth.get("orphan"))
     holder_ttl = int(auth.get("lease_duration") or 0)  # what Vault gave, maybe capped
     del created, auth
-    secret: Json = {}
     try:
         policy = (
             f"The holder token's policy ({', '.join(holder_policies)}, via token role {role!r})"
         )
-        answer = _read_secret(http.with_token(holder_token, policy), order, spec) or {}
-        secret = answer.get("data") or {}
-        lease_id, duration = (
-            str(answer.get("lease_id") or ""),
-            int(answer.get("lease_duration") or 0),
-        )
-        renewable = bool(answer.get("renewable"))
-        del answer
-        if not lease_id:
-            raise JitError(
-                f"{spec.path} gave no lease, so jit could not revoke it: {where(order)} must name "
-                "a dynamic secrets engine path (database/creds/<role>, aws/creds/<role>, ...)."
-            )
-        wrapped = http.call("POST", "sys/wrapping/wrap", body=secret, wrap_ttl=settings.wrap_ttl)
-        info: dict[str, Any] = (wrapped or {}).get("wrap_info") or {}
+        holder = http.with_token(holder_token, policy)
+        wrapped = _read_wrapped(holder, order, spec, settings.wrap_ttl) or {}
+        info: dict[str, Any] = wrapped.get("wrap_info") or {}
         if not info.get("token"):
-            raise OperationalError("Vault answered sys/wrapping/wrap without a wrapping token.")
+            wrapped.clear()  # a secret Vault answered unwrapped is never kept
+            raise OperationalError(
+                f"Vault answered {spec.path} without a wrapping token; what it returned was "
+                "discarded and the holder token, with any lease, revoked. Check that nothing "
+                "between jit and Vault drops the X-Vault-Wrap-TTL header; the next run retries."
+            )
     except JitError:  # VaultRequestError and OperationalError included
         _discard_holder(http, holder_accessor)
         raise
-    finally:
-        secret.clear()  # the plaintext lives no longer than this call
-    lease_ends = now() + timedelta(seconds=duration)
     log.info(
-        "issued vault-credentials %s for %s (lease %s)", order.grant_id, order.requester, lease_id
+        "issued vault-credentials %s for %s (holder %s)",
+        order.grant_id,
+        order.requester,
+        holder_accessor,
     )
     return Issued(
         kind="vault-credentials",
-        handle={"lease_id": lease_id, "accessor": holder_accessor},
+        handle={"accessor": holder_accessor},
         wrap_token=str(info.get("token", "")),
         wrap_ttl=int(info.get("ttl") or settings.wrap_ttl),
         details={
-            "lease_duration": duration,
+            "path": spec.path.strip("/"),
+            # What Vault gave the holder token (a mount or role max TTL may have cut it): the
+            # credentials end with it. The lease itself is hidden from the job (the read is
+            # response-wrapped); a lease shorter than the grant is told to the requester by
+            # jit unwrap.
             "holder_ttl": holder_ttl,
-            "renewable": renewable,
-            "lease_ends_at": iso(lease_ends),
-            # Vault's lease alone would outlive the grant; the holder token still ends it on time.
-            "lease_outlives_grant": lease_ends > order.expires_at,
-            "ends_by": iso(min(lease_ends, order.expires_at)),
+            # The holder token ends the lease at expires_at, whatever the engine's lease TTL.
+            "ends_by": iso(order.expires_at),
         },
     )

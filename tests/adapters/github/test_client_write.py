@@ -191,3 +191,59 @@ def test_a_read_only_token_cannot_write(fake_github: FakeGitHub) -> None:
     with pytest.raises(OperationalError, match="'statuses: write'") as caught:
         fork_client.set_status(pr.head_sha, "pending", "x", "jit/approval")
     assert not caught.value.retryable
+
+
+def test_upsert_never_adopts_another_bot_s_comment_that_copies_the_marker(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    """Issue 9, finding 3: any bot (another App, github-actions[bot] in a PR's own workflow) can
+    post a comment carrying jit's marker; jit adopts only comments by its own login."""
+    pr = fake_github.add_pull("alice", {"a": "b"})
+    fake_github.add_comment(pr, "other-app[bot]", f"{MARK}\nforged by another bot")
+    fake_github.add_comment(pr, "github-actions[bot]", f"{MARK}\nforged by a workflow")
+    client.upsert_comment(1, MARK, "plan")
+    assert bodies(fake_github) == [
+        ("other-app[bot]", f"{MARK}\nforged by another bot"),
+        ("github-actions[bot]", f"{MARK}\nforged by a workflow"),
+        ("jit-app[bot]", f"{MARK}\nplan"),
+    ]
+
+
+def test_the_login_comes_from_get_user_for_a_user_token(fake_github: FakeGitHub) -> None:
+    fake_github.add_token("ghp_personalToken0001", "ops-robot")
+    pr = fake_github.add_pull("alice", {"a": "b"})
+    fake_github.add_comment(pr, "jit-app[bot]", f"{MARK}\nnot this token's")
+    client = GitHubClient("ghp_personalToken0001", "acme/access", fake_github.base_url)
+    client.upsert_comment(1, MARK, "plan")
+    client.upsert_comment(1, MARK, "plan v2")
+    assert bodies(fake_github)[-1] == ("ops-robot", f"{MARK}\nplan v2")
+    assert fake_github.count("GET", "/user") == 1  # looked up once per client
+
+
+def test_an_app_token_without_a_configured_login_says_how_to_set_it(
+    fake_github: FakeGitHub,
+) -> None:
+    from jit.errors import JitError
+
+    fake_github.add_pull("alice", {"a": "b"})
+    client = GitHubClient(fake_github.APP_TOKEN, "acme/access", fake_github.base_url)
+    with pytest.raises(JitError, match="set JIT_GITHUB_LOGIN"):
+        client.upsert_comment(1, MARK, "plan")
+    assert fake_github.comments_on(1) == []
+
+
+def test_comments_and_statuses_are_redacted_where_they_are_written(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    token, pem = "hvs." + "Q" * 24, "-----BEGIN OPENSSH PRIVATE KEY-----"
+    armored = "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----"
+    pr = fake_github.add_pull("alice", {"a": "b"})
+    client.upsert_comment(1, MARK, f"failed: {token}\n{pem}\n```\n{armored}\n```")
+    client.comment(1, f"also {token}")
+    client.set_status(pr.head_sha, "failure", f"Vault said {token}", "jit/approval")
+    (marked, plain) = [c.body for c in fake_github.comments_on(1)]
+    assert marked == f"{MARK}\nfailed: [redacted]\n[redacted]\n```\n{armored}\n```"
+    assert plain == "also [redacted]"
+    assert fake_github.latest_status(pr.head_sha, "jit/approval").description == (  # type: ignore[union-attr]
+        "Vault said [redacted]"
+    )

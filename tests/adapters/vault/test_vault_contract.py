@@ -9,8 +9,9 @@ from collections.abc import Callable
 import pytest
 import responses
 
-from jit.adapters.vault import VaultBackend, unwrap_secret
+from jit.adapters.vault import VaultBackend
 from jit.ports import GrantOrder
+from tests.adapters.vault.unwrapped import unwrap
 from tests.fakes.vault import FakeVault, routing
 from tests.fakes.vault.contract import Contract
 from tests.fakes.vault.plugin import vault_contract
@@ -96,9 +97,9 @@ def test_answers_to_the_products_calls_have_vaults_shapes(
         issued = backend.issue(grant)
         backend.find(grant)
         if issued.wrap_token:
-            unwrap_secret(vault.address, None, issued.wrap_token)
+            unwrap(vault.address, None, issued.wrap_token)
             with pytest.raises(Exception):  # noqa: B017 - the shape of the error is checked below
-                unwrap_secret(vault.address, None, issued.wrap_token)
+                unwrap(vault.address, None, issued.wrap_token)
         backend.is_live(issued.kind, issued.handle)
         backend.revoke(issued.kind, issued.handle)
         backend.revoke(issued.kind, issued.handle)

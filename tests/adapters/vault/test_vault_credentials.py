@@ -1,4 +1,4 @@
-"""vault-credentials grants: a dynamic secret read through a holder token, wrapped for delivery."""
+"""vault-credentials grants: a dynamic secret read response-wrapped through a holder token."""
 
 from __future__ import annotations
 
@@ -17,29 +17,35 @@ from tests.fakes.vault import FakeVault
 Order = Callable[..., GrantOrder]
 
 
-def test_issue_records_the_lease_and_wraps_the_secret(
+def jits_path(path: str) -> None:
+    assert path == "database/creds/orders-readonly", path
+
+
+def test_issue_reads_the_secret_response_wrapped_through_the_holder(
     backend: VaultBackend, vault: FakeVault, order: Order, fake_clock: FakeClock
 ) -> None:
     grant = order("vault-credentials", hours=2)
     issued = backend.issue(grant)
 
-    lease_id = issued.handle["lease_id"]
-    assert lease_id.startswith("database/creds/orders-readonly/")
-    assert set(issued.handle) == {"lease_id", "accessor"}
-    lease = vault.leases.get(lease_id)
+    assert set(issued.handle) == {"accessor"}  # the job never sees the lease (nor the secret)
     holder = vault.tokens.by_accessor(issued.handle["accessor"])
-    assert lease is not None and holder is not None
+    (lease,) = vault.leases.all()
+    assert holder is not None
     assert lease.token_id == holder.id  # the lease hangs off the holder, not the job's token
     assert holder.orphan and holder.explicit_max_ttl == 7200
     assert holder.policies == ["default", "jit-credentials"]
-    assert issued.details["lease_duration"] == 24 * 3600
-    assert issued.details["renewable"] is True
-    assert issued.details["lease_ends_at"] == "2026-01-06T09:00:00Z"
-    assert issued.details["lease_outlives_grant"] is True
-    assert issued.details["ends_by"] == "2026-01-05T11:00:00Z"
-    wrap = next(r for r in vault.requests if r.path == "sys/wrapping/wrap")
-    assert wrap.headers["X-Vault-Wrap-TTL"] == "3600s"
+    assert issued.details == {
+        "path": "database/creds/orders-readonly",
+        "holder_ttl": 7200,  # what Vault gave the holder: the credentials end with it
+        "ends_by": "2026-01-05T11:00:00Z",
+    }
+    read = next(r for r in vault.requests if r.path == "database/creds/orders-readonly")
+    assert read.headers["X-Vault-Wrap-TTL"] == "3600s"
+    assert read.headers["X-Vault-Token"] == holder.id
+    assert not [r for r in vault.requests if r.path == "sys/wrapping/wrap"]
     assert issued.wrap_token and issued.wrap_ttl == 3600
+    wrapping = vault.tokens.get(issued.wrap_token)
+    assert wrapping is not None and wrapping.creation_path == "database/creds/orders-readonly"
 
 
 def test_the_requester_unwraps_working_credentials(
@@ -48,12 +54,14 @@ def test_the_requester_unwraps_working_credentials(
     issued = backend.issue(order("vault-credentials"))
     assert issued.wrap_token is not None
 
-    secret = unwrap_secret(vault.address, None, issued.wrap_token)
+    path, answer = unwrap_secret(vault.address, None, issued.wrap_token, accept=jits_path)
 
-    assert set(secret) == {"username", "password"}
-    assert secret["password"] in vault.issued_secrets
+    assert path == "database/creds/orders-readonly"
+    assert set(answer["data"]) == {"username", "password"}
+    assert answer["data"]["password"] in vault.issued_secrets
+    assert answer["lease_id"].startswith("database/creds/orders-readonly/")
     with pytest.raises(JitError, match="already used or has expired"):
-        unwrap_secret(vault.address, None, issued.wrap_token)
+        unwrap_secret(vault.address, None, issued.wrap_token, accept=jits_path)
 
 
 def test_vault_ends_a_long_lease_at_expires_at_through_the_holder_token(
@@ -87,13 +95,10 @@ def test_a_lease_ends_by_its_own_ttl_when_that_is_shorter(
     )
     grant = order("vault-credentials", hours=8)
     issued = backend.issue(grant)
-    assert issued.details["lease_outlives_grant"] is False
-    assert issued.details["ends_by"] == "2026-01-05T10:00:00Z"
 
     fake_clock.advance(3600)
     later = new_run()
-    assert vault.leases.get(issued.handle["lease_id"]) is None
-    assert not later.is_live("vault-credentials", {"lease_id": issued.handle["lease_id"]})
+    assert [lease for lease in vault.leases.all() if lease.ttl(fake_clock.now()) > 0] == []
     # The holder token lives on until expires_at (it could mint more), so the grant is live.
     assert later.is_live("vault-credentials", issued.handle)
     fake_clock.set(grant.expires_at)
@@ -108,44 +113,46 @@ def test_kubernetes_credentials_are_posted_with_namespace_and_ttl(
     call = next(r for r in vault.requests if r.path == "kubernetes/creds/prod-view")
     assert call.method == "POST"
     assert call.body == {"kubernetes_namespace": "prod", "ttl": "7200s"}
-    assert issued.details["lease_duration"] == 7200
-    assert issued.details["renewable"] is False
-    assert issued.details["lease_outlives_grant"] is False
+    assert call.headers["X-Vault-Wrap-TTL"] == "3600s"
+    assert issued.details["path"] == "kubernetes/creds/prod-view"
 
 
-def test_revoke_revokes_lease_and_holder(
+def test_revoke_revokes_the_holder_and_its_lease(
     backend: VaultBackend, vault: FakeVault, order: Order
 ) -> None:
     issued = backend.issue(order("vault-credentials"))
+    (lease,) = vault.leases.all()
 
     assert backend.revoke("vault-credentials", issued.handle) == "revoked"
 
     assert not backend.is_live("vault-credentials", issued.handle)
-    assert vault.leases.get(issued.handle["lease_id"]) is None
+    assert vault.leases.get(lease.id) is None
     assert vault.tokens.by_accessor(issued.handle["accessor"]) is None
     assert backend.revoke("vault-credentials", issued.handle) == "already-gone"
 
 
-def test_a_lease_revoked_out_of_band_is_already_gone(
+def test_a_record_from_before_response_wrapping_is_revoked_through_its_holder(
+    backend: VaultBackend, vault: FakeVault, order: Order
+) -> None:
+    """Records written before ADR 0008 also name the lease; the holder takes it along."""
+    issued = backend.issue(order("vault-credentials"))
+    (lease,) = vault.leases.all()
+    old = {"lease_id": lease.id, "accessor": issued.handle["accessor"]}
+
+    assert backend.is_live("vault-credentials", old)
+    assert backend.revoke("vault-credentials", old) == "revoked"
+    assert vault.leases.get(lease.id) is None
+    assert not [r for r in vault.requests if r.path.startswith("sys/leases/")]
+
+
+def test_a_holder_revoked_out_of_band_is_already_gone(
     backend: VaultBackend, root: hvac.Client, order: Order
 ) -> None:
     issued = backend.issue(order("vault-credentials"))
-    root.sys.revoke_lease(issued.handle["lease_id"])
     root.auth.token.revoke_accessor(issued.handle["accessor"])
 
     assert not backend.is_live("vault-credentials", issued.handle)
     assert backend.revoke("vault-credentials", issued.handle) == "already-gone"
-
-
-def test_only_the_lease_revoked_out_of_band_still_revokes_the_holder(
-    backend: VaultBackend, root: hvac.Client, vault: FakeVault, order: Order
-) -> None:
-    issued = backend.issue(order("vault-credentials"))
-    root.sys.revoke_lease(issued.handle["lease_id"])
-
-    assert backend.is_live("vault-credentials", issued.handle)  # the holder could mint more
-    assert backend.revoke("vault-credentials", issued.handle) == "revoked"
-    assert vault.tokens.by_accessor(issued.handle["accessor"]) is None
 
 
 def _with_path(grant: GrantOrder, path: str) -> GrantOrder:
@@ -189,27 +196,27 @@ def test_an_unknown_engine_role_is_a_clear_error_and_leaves_nothing_live(
     assert vault.leases.all() == []
 
 
-def test_a_path_without_a_lease_is_refused_and_leaves_nothing_live(
-    backend: VaultBackend, vault: FakeVault, root: hvac.Client, order: Order
+def test_an_answer_without_a_wrapping_token_leaves_nothing_live(
+    backend: VaultBackend, vault: FakeVault, order: Order
 ) -> None:
-    """A static secret has no lease jit could revoke, so it is never handed out."""
+    """A proxy that drops X-Vault-Wrap-TTL: the unwrapped secret is discarded, its holder (and
+    so its lease) revoked, and nothing is delivered."""
     vault.fail_next("GET", "database/creds/orders-readonly", 200, errors=[])
     before = {t.accessor for t in vault.tokens.all()}
 
-    with pytest.raises(JitError, match="gave no lease"):
+    with pytest.raises(JitError, match="without a wrapping token"):
         backend.issue(order("vault-credentials"))
 
     assert {t.accessor for t in vault.tokens.all()} == before
-    assert not [r for r in vault.requests if r.path == "sys/wrapping/wrap"]
 
 
-def test_a_failed_wrap_revokes_the_credential(
+def test_a_failed_read_revokes_the_holder(
     backend: VaultBackend, vault: FakeVault, order: Order
 ) -> None:
-    vault.fail_next("POST", "sys/wrapping/wrap", 500, times=10)
+    vault.fail_next("GET", "database/creds/orders-readonly", 500, times=10)
+    before = {t.accessor for t in vault.tokens.all()}
 
     with pytest.raises(JitError):
         backend.issue(order("vault-credentials"))
 
-    assert vault.leases.all() == []
-    assert len(vault.leases.revoked) == 1
+    assert {t.accessor for t in vault.tokens.all()} == before

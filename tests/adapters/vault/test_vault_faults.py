@@ -60,8 +60,9 @@ def test_connection_errors_on_lookups_are_retried(
     backend: VaultBackend, vault: FakeVault, order: Order
 ) -> None:
     issued = backend.issue(order("vault-credentials"))
-    vault.fail_next("POST", "sys/leases/lookup", exc=requests.ConnectionError, times=2)
-    vault.fail_next("POST", "sys/leases/lookup", exc=requests.ReadTimeout)
+    lookup = "auth/token/lookup-accessor"
+    vault.fail_next("POST", lookup, exc=requests.ConnectionError, times=2)
+    vault.fail_next("POST", lookup, exc=requests.ReadTimeout)
 
     assert backend.is_live("vault-credentials", issued.handle)
 
@@ -120,7 +121,12 @@ def test_a_holder_that_cannot_be_revoked_after_a_failure_is_logged(
     [
         ("vault-group", "DELETE", "identity/group/name/jit-*", '{ capabilities = ["delete"] }'),
         ("vault-token", "POST", "auth/token/revoke-accessor", '{ capabilities = ["update"] }'),
-        ("vault-credentials", "POST", "sys/leases/revoke", '{ capabilities = ["update"] }'),
+        (
+            "vault-credentials",
+            "POST",
+            "auth/token/revoke-accessor",
+            '{ capabilities = ["update"] }',
+        ),
     ],
 )
 def test_403_names_the_path_and_capability_and_is_not_retried(
@@ -214,8 +220,8 @@ def test_odd_answers_from_vault_are_operational_errors(
     with pytest.raises(OperationalError, match="without a wrapping token; retrying next run"):
         backend.issue(order("vault-token"))
 
-    vault.fail_next("POST", "sys/wrapping/wrap", 200, errors=[])
-    with pytest.raises(OperationalError, match="sys/wrapping/wrap without a wrapping token"):
+    vault.fail_next("GET", "database/creds/orders-readonly", 200, errors=[])
+    with pytest.raises(OperationalError, match="orders-readonly without a wrapping token"):
         backend.issue(order("vault-credentials"))
     assert vault.leases.all() == []  # the holder, and its lease, were revoked
 

@@ -9,10 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from jit.adapters.vault import VaultBackend, unwrap_secret
+from jit.adapters.vault import VaultBackend
 from jit.model import VaultSettings
 from jit.ports import GrantOrder
 from tests.adapters.vault.admin import policy_text
+from tests.adapters.vault.unwrapped import unwrap
 from tests.fakes.clock import FakeClock
 from tests.real.plugin import Namespace
 
@@ -62,7 +63,7 @@ def test_issue_and_unwrap_log_no_warning_for_benign_texts(
     issued = backend.issue(order("vault-token", hours=0.5))
     assert issued.wrap_token is not None
 
-    secret = unwrap_secret(openbao.address, openbao.name, issued.wrap_token)
+    secret = unwrap(openbao.address, openbao.name, issued.wrap_token)
 
     assert secret["accessor"] == issued.handle["accessor"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

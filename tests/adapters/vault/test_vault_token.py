@@ -11,6 +11,7 @@ import pytest
 from jit.adapters.vault import VaultBackend, unwrap_secret
 from jit.errors import JitError
 from jit.ports import GrantOrder
+from tests.adapters.vault.unwrapped import accept_jit, unwrap
 from tests.fakes.clock import FakeClock
 from tests.fakes.vault import FakeVault
 
@@ -50,12 +51,12 @@ def test_the_requester_unwraps_the_token_once(
     issued = backend.issue(order("vault-token"))
     assert issued.wrap_token is not None
 
-    secret = unwrap_secret(vault.address, None, issued.wrap_token)
+    secret = unwrap(vault.address, None, issued.wrap_token)
 
     assert secret["accessor"] == issued.handle["accessor"]
     assert secret["policies"] == ["db-orders-read", "default"]
     with pytest.raises(JitError) as second:
-        unwrap_secret(vault.address, None, issued.wrap_token)
+        unwrap(vault.address, None, issued.wrap_token)
     assert "already used or has expired" in str(second.value)
     assert "someone else may have: report it to your security team" in str(second.value)
 
@@ -103,7 +104,7 @@ def test_revoking_the_token_revokes_its_leases(
     issued = backend.issue(order("vault-token"))
     assert issued.wrap_token is not None
     user = hvac.Client(
-        url=vault.address, token=unwrap_secret(vault.address, None, issued.wrap_token)["token"]
+        url=vault.address, token=unwrap(vault.address, None, issued.wrap_token)["token"]
     )
     creds = user.read("database/creds/orders-readonly")
     lease_id = creds["lease_id"]
@@ -167,12 +168,14 @@ def test_an_order_past_its_expiry_is_not_issued(
         new_run().issue(grant)
 
 
-def test_vault_warnings_are_logged(
-    backend: VaultBackend, order: Order, caplog: pytest.LogCaptureFixture
+def test_vault_warnings_on_a_wrapped_read_travel_to_the_requester(
+    backend: VaultBackend, vault: FakeVault, order: Order
 ) -> None:
-    backend.issue(order("k8s-credentials", hours=14))  # the engine role caps tokens at 12 h
+    """vault-credentials are read response-wrapped, so the engine's warnings are inside the
+    wrapped response, which only the requester unwraps."""
+    issued = backend.issue(order("k8s-credentials", hours=14))  # the role caps tokens at 12 h
+    assert issued.wrap_token is not None
 
-    assert (
-        "Vault warned on POST kubernetes/creds/prod-view: ttl of 50400s is greater than the "
-        "role's token_max_ttl; capping" in caplog.text
-    )
+    _path, answer = unwrap_secret(vault.address, None, issued.wrap_token, accept=accept_jit)
+
+    assert answer["warnings"] == ["ttl of 50400s is greater than the role's token_max_ttl; capping"]

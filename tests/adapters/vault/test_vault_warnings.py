@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 import pytest
 
-from jit.adapters.vault import VaultBackend, unwrap_secret
+from jit.adapters.vault import VaultBackend
 from jit.adapters.vault.client import is_benign, plain_errors
 from jit.ports import GrantOrder
+from tests.adapters.vault.unwrapped import unwrap
 from tests.fakes.vault import FakeVault
 
 Order = Callable[..., GrantOrder]
@@ -35,7 +36,7 @@ def test_issuing_and_unwrapping_log_no_warning_for_the_roles_explicit_max_ttl(
     issued = backend.issue(order(kind))
     assert issued.wrap_token is not None
 
-    unwrap_secret(vault.address, None, issued.wrap_token)
+    unwrap(vault.address, None, issued.wrap_token)
 
     assert _warnings(caplog) == []
     said = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
