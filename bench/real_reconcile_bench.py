@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 import pytest  # noqa: E402  (MonkeyPatch outside a test session)
 
-from bench.reconcile_bench import fast_import, hermetic_env  # noqa: E402
+from bench.reconcile_bench import hermetic_env, populate  # noqa: E402
 from jit.commands import reconcile as command  # noqa: E402
 from tests.e2e.real import RealFlow  # noqa: E402
 from tests.real.plugin import Database, Namespace  # noqa: E402
@@ -99,29 +99,6 @@ def vault_timer(address: str) -> Iterator[list[float]]:
         yield spent
     finally:
         requests.Session.send = original  # type: ignore[method-assign]
-
-
-def populate(world: World, requests_n: int, users: int, login: Callable[[str], None]) -> None:
-    logins = [f"user{i:03d}" for i in range(users)]
-    world.github.add_team("acme/engineering", logins)
-    for name in logins:
-        world.add_key(name)
-        login(name)
-    plans = []
-    for i in range(requests_n):
-        name, resource = logins[i % users], RESOURCES[i % len(RESOURCES)]
-        path = f"requests/{name}/r{i:05d}.yaml"
-        text = world.request_text(name, resource, "2h")
-        pr = world.github.add_pull(name, {path: text})
-        world.github.add_review(pr, "carol")
-        plans.append((pr, world.github.merge(pr), path, text))
-    shas = fast_import(world, [(path, text, pr.number) for pr, _, path, text in plans])
-    index: dict[str, list[object]] = {}
-    for (pr, fake_sha, _, _), real_sha in zip(plans, shas, strict=True):
-        world._alias(fake_sha, real_sha)
-        pr.merge_commit_sha = real_sha
-        index[real_sha] = [pr]
-    world.github.pulls_with_commit = lambda sha: index.get(sha, [])  # type: ignore[method-assign,assignment,return-value]
 
 
 def measure(mode: str, world: World, address: str, requests_n: int) -> Measure:

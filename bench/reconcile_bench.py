@@ -31,7 +31,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -104,15 +104,14 @@ def hermetic_env(home: Path) -> None:
         os.environ.pop(var, None)
 
 
-def build(base: Path, requests: int, users: int) -> tuple[World, pytest.MonkeyPatch]:
-    """A world with ``requests`` merged request PRs (one merge commit on main each)."""
-    mp = pytest.MonkeyPatch()
-    world = World(base, mp)
+def populate(world: World, requests: int, users: int, identity: Callable[[str], None]) -> None:
+    """``requests`` merged request PRs (one merge commit on main each) by ``users`` people, each
+    with an SSH key and a Vault identity (``identity(login)``)."""
     logins = [f"user{i:03d}" for i in range(users)]
     world.github.add_team("acme/engineering", logins)
     for login in logins:
         world.add_key(login)
-        world.vault.add_entity(login)
+        identity(login)
     plans = []
     for i in range(requests):
         login, resource = logins[i % users], RESOURCES[i % len(RESOURCES)]
@@ -129,6 +128,13 @@ def build(base: Path, requests: int, users: int) -> tuple[World, pytest.MonkeyPa
         index[real_sha] = [pr]
     # The fake walks all history per lookup (fine for tests, quadratic here): index it.
     world.github.pulls_with_commit = lambda sha: index.get(sha, [])  # type: ignore[method-assign,assignment,return-value]
+
+
+def build(base: Path, requests: int, users: int) -> tuple[World, pytest.MonkeyPatch]:
+    """A world with ``requests`` merged request PRs (one merge commit on main each)."""
+    mp = pytest.MonkeyPatch()
+    world = World(base, mp)
+    populate(world, requests, users, world.vault.add_entity)
     return world, mp
 
 
