@@ -18,6 +18,7 @@ from typing import Literal
 from jit.durations import format_duration
 from jit.model import (
     Context,
+    Decision,
     GrantSpec,
     KubernetesRoleBinding,
     Policies,
@@ -240,12 +241,27 @@ def _redecide(
     before, after = outcome(then), outcome(now)
     if before == after:
         return None
-    earlier = set(reasons(then))
-    why = next((s for s in reasons(now) if s and s not in earlier), reasons(now)[0])
+    why = _why(now, after, set(reasons(then)))
     request = past.request
     return Redecided(
         request.id, request.requester, request.resource, ctx.now, past.recorded, before, after, why
     )
+
+
+def _why(decision: Decision, after: Expected, earlier: set[str]) -> str:
+    """The sentence that best says why the PR's policies decide ``after``."""
+    if after == "denied":
+        return next(f.message for f in decision.findings if f.is_error)
+    if after == "pending":
+        unmet = [s for s in decision.stages if not s.met]
+        if not unmet:
+            return decision.auto_approve_reason
+        stage = unmet[0]
+        return (
+            f"approval stage {stage.index + 1} ({_names(stage.approvers)}) would need "
+            f"{stage.count} approval(s) and has {len(stage.approved_by)} on record"
+        )
+    return next((s for s in reasons(decision) if s not in earlier), decision.auto_approve_reason)
 
 
 def _affected(

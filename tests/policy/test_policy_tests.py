@@ -113,6 +113,14 @@ def test_a_case_passes_and_each_expectation_can_fail() -> None:
     assert "the engine gave none of the expected reasons 'auto-approved'" in failed[0].message
 
 
+def test_access_starting_later_is_judged_at_its_start() -> None:
+    later = CASE.replace("duration: 1h}", "duration: 1h, not_before: '2026-01-06T10:00:00Z'}")
+    (case,), findings = parse_policy_tests(PATH, later.encode())
+    assert findings == []
+    assert case.request.not_before == datetime(2026, 1, 6, 10, tzinfo=UTC)
+    assert run_cases([case], policies()) == []
+
+
 def test_unlisted_teams_have_no_members_and_stale_or_self_approvals_do_not_count() -> None:
     stale = CASE.replace("- by: dave", "- {by: dave, commit: stale}")
     stale = stale.replace("decision: granted, stages_met: [1]", "decision: pending")
