@@ -1,4 +1,5 @@
-"""``jit check``: validate request files and all policies offline, and report findings.
+"""``jit check``: validate request files and all policies offline, run the policy tests
+(``policies/tests/*.yaml``, ``jit.policy.testing``), and report findings.
 
 Exit codes: 0 no errors (warnings and notes are fine), 1 errors, 2 usage (a path outside
 the repository, a bad --author). Offline there are no reviews and no team memberships, so

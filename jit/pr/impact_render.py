@@ -113,7 +113,8 @@ def _grants(impact: Impact) -> str:
     rows = [
         "### Live grants",
         "",
-        "Granted under rules this PR changes:",
+        "Granted under rules this PR changes. Each still ends at its recorded expiry; to end "
+        "one sooner, delete its request file in a pull request.",
         "",
         "| Grant | Requester | Resource | Expires | Why |",
         "|---|---|---|---|---|",
