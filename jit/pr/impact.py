@@ -106,8 +106,8 @@ def policy_impact(
     grants: Sequence[LiveGrant],
 ) -> Impact:
     """The impact of replacing ``old`` by ``new``; ``teams`` holds the active members, among
-    ``people`` and the approvers on record, of every team either names (a team missing
-    there could not be read)."""
+    ``people`` and the approvers on record, of ``teams_that_matter`` (a team missing there
+    could not be read)."""
     ids = sorted(set(old.resources) | set(new.resources))
     changes = tuple(c for rid in ids if (c := _change(rid, old, new)) is not None)
     changed = {c.resource for c in changes}
@@ -118,9 +118,22 @@ def policy_impact(
     )
     redecided = tuple(r for past in history if (r := _redecide(past, old, new, teams)))
     affected = tuple(a for g in grants if (a := _affected(g, old, new, teams)) is not None)
-    named = {p.name for r in [*old.resources.values(), *new.resources.values()] for p in _all(r)}
-    unknown = tuple(sorted(t for t in named if "/" in t and t not in teams))
+    unknown = tuple(sorted(t for t in teams_that_matter(old, new) if t not in teams))
     return Impact(changes, eligibility, redecided, affected, len(people), len(history), unknown)
+
+
+def teams_that_matter(old: Policies, new: Policies) -> set[str]:
+    """The teams named by a resource the change touches, before or after: only their
+    membership can make a decision differ (the engine judges a request by its resource)."""
+    ids = set(old.resources) | set(new.resources)
+    touched = [
+        r
+        for rid in ids
+        if _change(rid, old, new) is not None
+        for r in (old.resources.get(rid), new.resources.get(rid))
+        if r is not None
+    ]
+    return {p.name for r in touched for p in _all(r) if p.is_team}
 
 
 def _all(resource: Resource) -> Iterable[Principal]:

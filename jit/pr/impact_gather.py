@@ -3,8 +3,8 @@
 The PR's policy files are read at its head commit through the API, as bytes, and parsed as
 data (never executed), like request files; everything else (the current policies, the
 requests on the base branch, the audit log and the live grants) comes from the trusted
-checkout. Team memberships are looked up only for the people jit knows of: those named in
-either policy, the requesters on the base branch and on record, the approvers on record and
+checkout. Team memberships are looked up only for the teams of the resources the PR changes,
+and only for the people jit knows of: those named in either policy, the requesters on the base branch and on record, the approvers on record and
 the holders of live grants. A team that cannot be read is reported, not fatal: the impact
 comment informs, and must never keep a policy PR from being judged as it is today.
 """
@@ -18,9 +18,8 @@ from datetime import datetime
 from jit.errors import JitError
 from jit.model import Policies
 from jit.parse.repository import SETTINGS, build_policies
-from jit.policy.engine import team_names
 from jit.ports import GitHubPort, PullFile, PullInfo
-from jit.pr.impact import Impact, LiveGrant, policy_impact
+from jit.pr.impact import Impact, LiveGrant, policy_impact, teams_that_matter
 from jit.pr.impact_history import past_requests, people_on_record
 
 POLICIES_DIR = "policies/"
@@ -90,7 +89,7 @@ def gather_impact(
     history, unrebuilt = past_requests(entries, on_main, now)
     people = _people(old, new, on_main, grants) | people_on_record(history)
     teams = {}
-    for team in sorted(team_names(old) | team_names(new)):
+    for team in sorted(teams_that_matter(old, new)):
         try:
             teams[team] = gh.active_team_members(team, sorted(people, key=str.lower))
         except JitError:

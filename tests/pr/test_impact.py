@@ -13,7 +13,7 @@ from jit.model import (
     VaultToken,
 )
 from jit.ports import FileAtRef, PullFile, PullInfo
-from jit.pr.impact import Impact, LiveGrant, policy_impact
+from jit.pr.impact import Impact, LiveGrant, policy_impact, teams_that_matter
 from jit.pr.impact_gather import head_sources, touches_policies
 from jit.pr.impact_history import past_requests
 from jit.pr.impact_render import render_impact
@@ -241,3 +241,11 @@ def test_an_auto_approval_taken_away_and_a_new_grant_target() -> None:
     gained = policy_impact(pols(), old, TEAMS, ["alice", "carol"], [], [])
     text = render_impact(gained, 1, "a" * 40, NOW)
     assert "- `db`: gains `alice`, `carol`\n" in text
+
+
+def test_only_the_teams_of_changed_resources_matter() -> None:
+    same = resource("same", eligible=("acme/untouched",), stages=((("acme/other",), 1),))
+    old = pols(same, resource("db", eligible=("acme/eng",)))
+    new = pols(same, resource("db", eligible=("acme/eng", "bob")))
+    assert teams_that_matter(old, new) == {"acme/eng", "acme/dba"}
+    assert policy_impact(old, new, {}, [], [], []).unknown_teams == ("acme/dba", "acme/eng")
