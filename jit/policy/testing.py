@@ -47,8 +47,10 @@ def run_cases(cases: Iterable[PolicyCase], policies: Policies) -> list[Finding]:
 
 def _mismatch(case: PolicyCase, policies: Policies) -> str | None:
     # A team the policies name and the case leaves out has no members: the case is the whole world.
-    known = {team: frozenset[str]() for team in team_names(policies)}
-    ctx = replace(case.ctx, teams={**known, **case.ctx.teams})
+    # Team names are compared case-insensitively, as GitHub does.
+    listed = {team.lower() for team in case.ctx.teams}
+    empty = {t: frozenset[str]() for t in team_names(policies) if t.lower() not in listed}
+    ctx = replace(case.ctx, teams={**empty, **case.ctx.teams})
     decision = evaluate(case.request, policies, ctx)
     got = outcome(decision)
     said = reasons(decision)

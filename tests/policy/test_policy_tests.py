@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jit.commands.check import run
-from jit.model import Policies
+from jit.model import Policies, Resource
 from jit.parse.policy_tests import parse_policy_tests
 from jit.parse.repository import load_policies, load_policy_tests
 from jit.policy.testing import run_cases
 from tests.parse.helpers import ROOT
-from tests.policy.strategies import resource
+from tests.policy.strategies import resource, resources
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PATH = "policies/tests/t.yaml"
@@ -183,22 +184,24 @@ def test_unreadable_test_files_are_findings(tmp_path: Path) -> None:
 
 
 names = st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True).filter(lambda n: n != "prod-db")
+#: Arbitrary resources (any eligibility, stages, auto-approval, hours) under other ids.
+unrelated = st.tuples(names, resources()).map(lambda pair: replace(pair[1], id=pair[0]))
 
 
 @settings(deadline=None, max_examples=50)
-@given(st.lists(names, max_size=5, unique=True), st.sampled_from(["granted", "pending"]))
+@given(st.lists(unrelated, max_size=4), st.sampled_from(["granted", "pending", "denied"]))
 def test_a_passing_case_stays_passing_when_unrelated_resources_are_added(
-    extra: list[str], decision: str
+    extra: list[Resource], decision: str
 ) -> None:
-    text = (
-        CASE
-        if decision == "granted"
-        else CASE.replace("- by: dave", "- by: alice").replace(
+    text = {
+        "granted": CASE,
+        "pending": CASE.replace("- by: dave", "- by: alice").replace(
             "decision: granted, stages_met: [1]", "decision: pending, stages_met: []"
-        )
-    )
+        ),
+        "denied": CASE.replace("[alice]", "[bob]").replace(
+            "decision: granted, stages_met: [1]", "decision: denied"
+        ),
+    }[decision]
     cases = parse_policy_tests(PATH, text.encode())[0]
-    base = policies()
-    assert run_cases(cases, base) == []
-    others = [resource(n, eligible=("acme/eng", "alice"), stages=()) for n in extra]
-    assert run_cases(cases, policies(*others)) == []
+    assert run_cases(cases, policies()) == []
+    assert run_cases(cases, policies(*extra)) == []
