@@ -205,3 +205,16 @@ def test_a_passing_case_stays_passing_when_unrelated_resources_are_added(
     cases = parse_policy_tests(PATH, text.encode())[0]
     assert run_cases(cases, policies()) == []
     assert run_cases(cases, policies(*extra)) == []
+
+
+def test_the_schema_is_published_and_valid() -> None:
+    from jsonschema import Draft202012Validator
+
+    from jit.validators import load_schema, schema_path
+
+    published = ROOT / "schemas" / "policy-test.schema.json"
+    assert published.is_symlink()
+    assert published.resolve() == schema_path("policy-test").resolve()
+    schema = load_schema("policy-test")
+    Draft202012Validator.check_schema(schema)
+    assert schema["title"] and schema["description"]
