@@ -1,4 +1,5 @@
-"""``jit check``: validate request files and all policies offline, and report findings.
+"""``jit check``: validate request files and all policies offline, run the policy tests
+(``policies/tests/*.yaml``, ``jit.policy.testing``), and report findings.
 
 Exit codes: 0 no errors (warnings and notes are fine), 1 errors, 2 usage (a path outside
 the repository, a bad --author). Offline there are no reviews and no team memberships, so
@@ -22,7 +23,7 @@ from jit.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from jit.findings import Finding
 from jit.model import Context, Request
 from jit.output import FORMATS, Format, render, summary
-from jit.parse.repository import RepoSnapshot, load_repo, relative
+from jit.parse.repository import RepoSnapshot, load_policy_tests, load_repo, relative
 from jit.parse.values import Problem, check_login
 
 
@@ -47,6 +48,7 @@ def run(
         now = clock()
     snapshot = load_repo(repo, {}, list(paths) or None)
     findings = list(snapshot.findings) + judge(snapshot, Context(now=now, pr_author=author))
+    findings.extend(policy_tests(repo, snapshot))
     findings.sort(key=lambda f: (f.file, f.line or 0, f.column or 0, f.code))
     out.write(render(findings, cast(Format, fmt)))
     out.flush()
@@ -67,6 +69,14 @@ def judge(snapshot: RepoSnapshot, ctx: Context) -> list[Finding]:
         decision = evaluate(request, snapshot.policies, ctx)
         findings.extend(_offline(f, request, ctx.now) for f in decision.findings)
     return findings
+
+
+def policy_tests(repo: Path, snapshot: RepoSnapshot) -> list[Finding]:
+    """Findings for ``policies/tests/*.yaml``: files that do not read, and failing cases."""
+    from jit.policy.testing import run_cases
+
+    cases, findings = load_policy_tests(repo)
+    return findings + run_cases(cases, snapshot.policies)
 
 
 def _offline(finding: Finding, request: Request, now: datetime) -> Finding:
@@ -112,4 +122,4 @@ def _check_usage(repo: Path, author: str | None, fmt: str, paths: Sequence[Path]
             raise UsageError(f"{path} does not exist")
 
 
-__all__ = ["Format", "judge", "run"]
+__all__ = ["Format", "judge", "policy_tests", "run"]

@@ -10,7 +10,9 @@ data at its head commit through the API. Then, in this order:
 2. the one plan comment, found by its marker and edited in place;
 3. review requests to the approvers of unmet stages (not for drafts or invalid PRs);
 4. the ``jit/approval`` commit status on the PR's head commit;
-5. the same plan in the job summary.
+5. when the PR changes ``policies/``: the policy impact comment (its own marker, edited in
+   place), information for the code owners that changes neither the status nor the exit code;
+6. the same plan in the job summary.
 
 Exit codes: 0 valid (approvals may be pending), 1 invalid, 2 an event jit does not handle,
 4 GitHub failed (the status says ``error`` when it can still be set).
@@ -29,13 +31,19 @@ from jit.adapters.actions import ActionsEnv, load_event, write_summary
 from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError, OperationalError
 from jit.findings import Finding
 from jit.output import annotation, escape_data
+from jit.parse.repository import policy_sources
 from jit.ports import GitHubPort, PullInfo
 from jit.pr.event import PrEvent, UnsupportedEvent, parse_event
-from jit.pr.gather import Evaluation, evaluate_pr, load_trusted
+from jit.pr.gather import Evaluation, Trusted, evaluate_pr, load_trusted
+from jit.pr.impact import LiveGrant
+from jit.pr.impact_gather import gather_impact, touches_policies
+from jit.pr.impact_render import MARKER as IMPACT_MARKER
+from jit.pr.impact_render import render_impact
 from jit.pr.plan import MARKER, STATUS_CONTEXT, PrPlan, status_description
 from jit.pr.render import render
 
 SUMMARY_CHARS = 900_000  # the job summary holds 1 MiB
+_HISTORY_TYPES = ("requested", "granted", "denied")
 
 
 def run(
@@ -82,6 +90,8 @@ def run(
             raise
         # A set-up problem met on the way (no team access, a missing team): not the PR's fault.
         raise OperationalError(str(exc), retryable=False) from exc
+    if touches_policies(evaluation.files):
+        _post_impact(repo, github, pull, evaluation, trusted, now, err)
     plan = evaluation.plan
     write_summary(actions.step_summary, render(plan, limit=SUMMARY_CHARS))
     err.write(f"jit pr: #{pull.number} at {pull.head_sha[:7]}: {status_description(plan)}\n")
@@ -103,6 +113,48 @@ def _act(github: GitHubPort, pull: PullInfo, evaluation: Evaluation) -> None:
     if evaluation.users or evaluation.teams:
         github.request_reviewers(pull.number, evaluation.users, evaluation.teams)
     github.set_status(pull.head_sha, plan.state, status_description(plan), STATUS_CONTEXT)
+
+
+def _post_impact(
+    repo: Path,
+    github: GitHubPort,
+    pull: PullInfo,
+    evaluation: Evaluation,
+    trusted: Trusted,
+    now: datetime,
+    err: TextIO,
+) -> None:
+    """The policy impact comment; a failure is a warning on stderr, never the PR's verdict."""
+    from jit.audit.store import AuditLog
+    from jit.reconcile.state import StateStore
+
+    try:
+        base_files, base_settings, _ = policy_sources(repo)
+        entries = AuditLog(repo, trusted.settings.audit_dir).entries(_HISTORY_TYPES)
+        records = StateStore(repo, trusted.settings.state_dir).load_readable()[0].values()
+        grants = [
+            LiveGrant(r.grant_id, r.requester, r.resource, r.starts_at, r.expires_at)
+            for r in records
+            if r.status == "active"
+        ]
+        impact = gather_impact(
+            github,
+            pull,
+            evaluation.files,
+            (trusted.policies, base_files, base_settings),
+            trusted.on_main,
+            list(entries),
+            grants,
+            now,
+        )
+        github.upsert_comment(
+            pull.number, IMPACT_MARKER, render_impact(impact, pull.number, pull.head_sha, now)
+        )
+    except JitError as exc:
+        err.write(
+            f"jit pr: warning: the policy impact comment on #{pull.number} was not updated: "
+            f"{exc}. The PR's status is unaffected; the next run tries again.\n"
+        )
 
 
 def _annotations(plan: PrPlan) -> str:

@@ -17,11 +17,14 @@ from jit.findings import Finding
 from jit.model import Policies, Request, Settings
 from jit.parse import link_settings, parse_policies, parse_request, parse_settings
 from jit.parse.policies import MAX_POLICY_BYTES
+from jit.parse.policy_tests import PolicyCase, parse_policy_tests
 from jit.parse.yaml.loader import MAX_BYTES
 
 REQUESTS = "requests"
 POLICIES = "policies"
 SETTINGS = "policies/settings.yaml"
+#: Policy tests (``jit.parse.policy_tests``): never policy files themselves.
+POLICY_TESTS = "policies/tests"
 #: Under requests/, the one file that is not a request.
 REQUESTS_README = "requests/README.md"
 #: Never follow a symlink, never block on a FIFO.
@@ -72,6 +75,14 @@ def load_repo(
 
 def load_policies(root: Path, env: Mapping[str, str]) -> tuple[Policies, Settings, list[Finding]]:
     """The policies and settings of the repository at ``root``, checked against each other."""
+    files, settings_raw, findings = policy_sources(root)
+    policies, settings, problems = build_policies(files, settings_raw, env)
+    return policies, settings, findings + problems
+
+
+def policy_sources(root: Path) -> tuple[dict[str, bytes], bytes | None, list[Finding]]:
+    """The raw policy files (``policies/*.yaml`` but settings; path -> content), the raw
+    ``policies/settings.yaml`` (None when absent) and findings for files that cannot be read."""
     findings: list[Finding] = []
     files: dict[str, bytes] = {}
     if not (root / POLICIES).is_dir():
@@ -97,17 +108,49 @@ def load_policies(root: Path, env: Mapping[str, str]) -> tuple[Policies, Setting
                 findings.append(content)
             else:
                 files[rel] = content
-    policies, problems = parse_policies(files)
-    findings.extend(problems)
     raw = read_file(root, SETTINGS, MAX_BYTES) if (root / SETTINGS).exists() else None
     if isinstance(raw, Finding):
         findings.append(raw)
         raw = None
-    settings, problems = parse_settings(SETTINGS, raw, env)
+    return files, raw, findings
+
+
+def build_policies(
+    files: Mapping[str, bytes], settings_raw: bytes | None, env: Mapping[str, str]
+) -> tuple[Policies, Settings, list[Finding]]:
+    """Parse raw policy files and settings (from disk, or a PR's head) and link them."""
+    policies, findings = parse_policies(files)
+    settings, problems = parse_settings(SETTINGS, settings_raw, env)
     findings.extend(problems)
     policies, problems = link_settings(policies, settings)
     findings.extend(problems)
     return policies, settings, findings
+
+
+def load_policy_tests(root: Path) -> tuple[list[PolicyCase], list[Finding]]:
+    """The test cases in ``policies/tests/*.yaml``, and findings for files that do not read."""
+    cases: list[PolicyCase] = []
+    findings: list[Finding] = []
+    folder = root / POLICY_TESTS
+    if folder.is_symlink():
+        return cases, [_symlink(POLICY_TESTS)]
+    if not folder.is_dir():
+        return cases, findings
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        rel = f"{POLICY_TESTS}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False) or not entry.name.endswith((".yaml", ".yml")):
+            continue
+        if entry.name.endswith(".yml"):
+            findings.append(_ignored_yml(rel, "policy test files"))
+            continue
+        content = read_file(root, rel, MAX_BYTES)
+        if isinstance(content, Finding):
+            findings.append(content)
+            continue
+        found, problems = parse_policy_tests(rel, content)
+        cases.extend(found)
+        findings.extend(problems)
+    return cases, findings
 
 
 def request_files(root: Path, paths: Sequence[Path] | None = None) -> list[RequestFile]:
@@ -232,12 +275,12 @@ def _not_a_request(rel: str) -> Finding:
     return _error(rel, "not-a-request", "only files under requests/ are request files")
 
 
-def _ignored_yml(rel: str) -> Finding:
+def _ignored_yml(rel: str, what: str = "policy files") -> Finding:
     return Finding(
         rel,
         None,
         None,
         "ignored-file",
         "warning",
-        f"policy files must end in .yaml, so this one is ignored; rename it to {rel[:-4]}.yaml",
+        f"{what} must end in .yaml, so this one is ignored; rename it to {rel[:-4]}.yaml",
     )

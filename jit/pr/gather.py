@@ -20,7 +20,7 @@ from jit.parse import parse_request
 from jit.parse.repository import load_policies, request_files
 from jit.policy.approvals import latest_reviews
 from jit.policy.engine import evaluate, pending_approvers
-from jit.ports import GitHubPort, PullInfo
+from jit.ports import GitHubPort, PullFile, PullInfo
 from jit.pr.contents import (
     check_file_type,
     check_requester,
@@ -61,6 +61,7 @@ class Evaluation:
     plan: PrPlan
     users: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
+    files: tuple[PullFile, ...] = ()  # the PR's files, as listed once
 
 
 @dataclass
@@ -71,9 +72,10 @@ class _Parsed:
 
 def evaluate_pr(gh: GitHubPort, pull: PullInfo, trusted: Trusted, now: datetime) -> Evaluation:
     """Read the PR, judge every request in it, and say whom to ask for a review."""
-    files = gh.pull_files(pull.number)
+    files = tuple(gh.pull_files(pull.number))
     if not is_request_pr(files):
-        return Evaluation(PrPlan(pull.number, pull.author, pull.head_sha, now, request_pr=False))
+        plan = PrPlan(pull.number, pull.author, pull.head_sha, now, request_pr=False)
+        return Evaluation(plan, files=files)
     sorted_files = classify(files, trusted.on_main)
     parsed = _Parsed()
     for path in sorted_files.added:
@@ -113,7 +115,7 @@ def evaluate_pr(gh: GitHubPort, pull: PullInfo, trusted: Trusted, now: datetime)
         draft=pull.draft,
     )
     ask_users, ask_teams = reviewers(plan, reviews)
-    return Evaluation(plan, tuple(ask_users), tuple(ask_teams))
+    return Evaluation(plan, tuple(ask_users), tuple(ask_teams), files)
 
 
 def reviewers(plan: PrPlan, reviews: Sequence[Review]) -> tuple[list[str], list[str]]:

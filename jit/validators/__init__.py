@@ -17,7 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-SchemaName = Literal["request", "policy", "settings"]
+SchemaName = Literal["request", "policy", "settings", "policy-test"]
+#: The schemas with a generated validator. ``policy-test`` has none: policy tests are few
+#: and read by ``jit check`` only, so jsonschema checks them (``jit.parse.policy_tests``).
 SCHEMA_NAMES: tuple[SchemaName, ...] = ("request", "policy", "settings")
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
