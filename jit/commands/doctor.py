@@ -127,7 +127,10 @@ def _vault(
                 name: _answer(probe.get(f"sys/policies/acl/{name}"))
                 for name in holder_policies(policies)
             },
-            tune=_answer(probe.get("sys/auth/token/tune")),
+            # On OpenBao the root namespace's token/ caps tokens in every namespace (a
+            # namespace's own tuning is accepted and ignored; docs/admin.md section 5.4).
+            tune=_answer(probe.get("sys/auth/token/tune", root_namespace=probe.namespaced)),
+            tune_scope="the root namespace's token/" if probe.namespaced else "token/",
             auth_mounts=_answer(probe.get("sys/auth")),
         ),
         probe,

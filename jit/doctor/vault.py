@@ -33,6 +33,7 @@ class VaultFacts:
     token_role: Answer | None = None  # auth/token/roles/<role>
     role_policies: Mapping[str, Answer] = field(default_factory=dict)  # sys/policies/acl/<name>
     tune: Answer | None = None  # sys/auth/token/tune
+    tune_scope: str = "token/"  # which token mount ``tune`` is of
     auth_mounts: Answer | None = None  # sys/auth
 
 
@@ -259,12 +260,15 @@ def _token_ttl(facts: VaultFacts, settings: Settings, policies: Policies) -> Che
         return failed(
             AREA,
             name,
-            f"the token mount's max TTL is {_hours(have)}, shorter than {_hours(need)} "
+            f"the max TTL of {facts.tune_scope} is {_hours(have)}, shorter than {_hours(need)} "
             f"({where}): Vault would cut such grants short",
-            f"vault auth tune -max-lease-ttl={need // 3600}h token/ ; {S54}.",
+            f"vault auth tune -max-lease-ttl={_hours(need)} token/ (with VAULT_NAMESPACE unset on "
+            f"OpenBao); {S54}.",
         )
     return passed(
-        AREA, name, f"the token mount's max TTL {_hours(have)} covers {_hours(need)} ({where})"
+        AREA,
+        name,
+        f"the max TTL of {facts.tune_scope}, {_hours(have)}, covers {_hours(need)} ({where})",
     )
 
 

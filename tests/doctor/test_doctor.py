@@ -8,6 +8,7 @@ import json
 import requests
 
 from tests.adapters.vault import admin
+from tests.docs import guide
 from tests.doctor.conftest import DoctorWorld
 from tests.fakes.github_routes_admin import Environment
 
@@ -90,7 +91,7 @@ def test_an_untuned_token_mount_fails_the_ttl_check(world: DoctorWorld) -> None:
     found = world.doctor(VAULT_TOKEN=world.vault.root_token)
     assert found.code == 1
     line = found.line("vault.token-ttl")
-    assert line.startswith("FAIL") and "768h" in line and "2160h" in line
+    assert line.startswith("FAIL") and "max TTL of token/ is 768h, shorter than 2160h" in line
     assert "vault auth tune -max-lease-ttl=2160h token/" in found.out
 
 
@@ -229,3 +230,13 @@ def test_json_output_is_one_object_per_check(world: DoctorWorld) -> None:
     data = json.loads(found.out)
     assert {c["status"] for c in data["checks"]} <= {"PASS", "FAIL", "SKIP"}
     assert all("fix" not in c for c in data["checks"] if c["status"] != "FAIL")
+
+
+def test_the_guides_sample_output_is_what_doctor_prints(world: DoctorWorld) -> None:
+    """docs/admin.md section 0 shows a job run where jit-production admits every branch."""
+    world.github.environments["jit-production"].branches = None
+    found = world.doctor()
+    text = guide.text()
+    section = text[text.index("## 0. ") : text.index("## 1. ")]
+    (sample,) = [b.text for b in guide.blocks(section) if b.info == "text"]
+    assert found.out == sample

@@ -69,17 +69,33 @@ class VaultProbe:
             raise JitError(f"jit is not logged in to Vault, so it cannot write {path}.")
         return self._http.call("POST", path, body=dict(body)) or {}
 
-    def get(self, path: str) -> Said:
-        return self._call("GET", path, None)
+    def get(self, path: str, *, root_namespace: bool = False) -> Said:
+        """``root_namespace``: ask without VAULT_NAMESPACE (the root namespace's mounts)."""
+        return self._call("GET", path, None, root_namespace=root_namespace)
+
+    @property
+    def namespaced(self) -> bool:
+        return bool(self.env.get("VAULT_NAMESPACE") or self.settings.namespace)
 
     def post(self, path: str, body: Mapping[str, Any]) -> Said:
         return self._call("POST", path, body)
 
-    def _call(self, method: str, path: str, body: Mapping[str, Any] | None) -> Said:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        *,
+        root_namespace: bool = False,
+    ) -> Said:
         if self._http is None:
             return None, {}, "not logged in"
+        http = self._http
+        if root_namespace:
+            http = http.with_token(str(http.client.token or ""))
+            http.without_namespace()
         try:
-            answer = self._http.call(method, path, body=body)
+            answer = http.call(method, path, body=body)
         except VaultRequestError as exc:
             return exc.status, {}, "; ".join(exc.errors)
         return 200, dict(answer or {}), ""
