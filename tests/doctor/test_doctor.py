@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import requests
 
 from tests.adapters.vault import admin
@@ -240,3 +241,17 @@ def test_the_guides_sample_output_is_what_doctor_prints(world: DoctorWorld) -> N
     section = text[text.index("## 0. ") : text.index("## 1. ")]
     (sample,) = [b.text for b in guide.blocks(section) if b.info == "text"]
     assert found.out == sample
+
+
+def test_the_cli_runs_doctor(world: DoctorWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from jit.cli import cli
+
+    for key, value in world.env().items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(
+        cli, ["doctor", "--repo", str(world.checkout()), "--format", "json"], standalone_mode=False
+    )
+    assert result.exception is None and result.return_value == 0
+    assert json.loads(result.output)["checks"][0]["check"] == "repository.policies"
