@@ -255,3 +255,21 @@ def test_the_cli_runs_doctor(world: DoctorWorld, monkeypatch: pytest.MonkeyPatch
     )
     assert result.exception is None and result.return_value == 0
     assert json.loads(result.output)["checks"][0]["check"] == "repository.policies"
+
+
+def test_in_actions_the_tokens_it_gets_are_masked_first(world: DoctorWorld) -> None:
+    found = world.doctor(GITHUB_ACTIONS="true")
+    masks = [line for line in found.out.splitlines() if line.startswith("::add-mask::")]
+    assert len(masks) == 2  # the OIDC ID token and the Vault login token
+    assert found.out.index("::add-mask::") < found.out.index("PASS vault.login")
+
+
+def test_without_a_vault_address_reachable_fails(world: DoctorWorld) -> None:
+    settings = world.remote.show("policies/settings.yaml") or ""
+    assert "  address: https://vault.fake:8200\n" in settings
+    world.direct(
+        {"policies/settings.yaml": settings.replace("  address: https://vault.fake:8200\n", "")}
+    )
+    found = world.doctor(VAULT_ADDR="")
+    assert found.status("vault.reachable") == "FAIL"
+    assert "VAULT_ADDR and vault.address are both unset" in found.out
