@@ -6,7 +6,7 @@ Layers, highest first; a module may import jit modules of its own layer or a low
 2. ``jit.commands``: runners that wire adapters to the core;
 3. ``jit.adapters``: may import only the base (8) and other adapters;
 4. ``jit.reconcile``;
-5. ``jit.pr``, ``jit.audit``, ``jit.delivery``: none imports another;
+5. ``jit.pr``, ``jit.audit``, ``jit.delivery``, ``jit.doctor``: none imports another;
 6. ``jit.policy``;
 7. ``jit.parse``, ``jit.validators``;
 8. the base: ``jit`` itself, model, findings, errors, ports, durations, redact, markdown, output.
@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "jit.pr": STAGES,
     "jit.audit": STAGES,
     "jit.delivery": STAGES,
+    "jit.doctor": STAGES,
     "jit.policy": POLICY,
     "jit.parse": PARSE,
     "jit.validators": PARSE,
@@ -58,7 +59,7 @@ LAYERS: dict[str, int] = {
 #: The package itself (``jit/__init__.py``) is base; ``jit.x`` is not "in" it by prefix.
 PACKAGE = "jit"
 #: Layer 5: independent stages.
-SIBLINGS = ("jit.pr", "jit.audit", "jit.delivery")
+SIBLINGS = ("jit.pr", "jit.audit", "jit.delivery", "jit.doctor")
 #: Libraries that talk to the outside world: adapters' business, never the core's.
 CORE_FORBIDDEN = (
     "click",

@@ -16,12 +16,13 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from jit.cli import audit, check, pr, reconcile, unwrap
+    from jit.cli import audit, check, doctor, pr, reconcile, unwrap
 
     cli.add_command(check.check)
     cli.add_command(pr.pr)
     cli.add_command(reconcile.reconcile)
     cli.add_command(reconcile.drift)
+    cli.add_command(doctor.doctor)
     cli.add_command(unwrap.unwrap)
     cli.add_command(audit.audit)
 

@@ -18,7 +18,7 @@ from jit.adapters.actions import write_summary
 from jit.adapters.git import Git
 from jit.audit.store import AuditLog
 from jit.commands.reconcile_wiring import Seams, context
-from jit.errors import EXIT_FINDINGS, EXIT_OK, JitError
+from jit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_OPERATIONAL, JitError
 from jit.findings import Finding
 from jit.model import Request
 from jit.parse.repository import REQUESTS_README, RepoSnapshot, load_repo, request_files
@@ -60,20 +60,41 @@ def run(repo: Path, dry_run: bool, push: bool, *, seams: Seams) -> int:
     return result.exit_code()
 
 
+#: What ``jit drift`` says after a backend it could not reach or that refused it.
+UNCHECKED_FIX = (
+    "Drift was not fully checked: fix the access above (VAULT_ADDR and the Vault login or "
+    "policy; the cluster's server, token and RBAC in policies/settings.yaml), then run jit "
+    "drift again. `jit doctor` checks each piece (docs/admin.md)."
+)
+
+
 def run_drift(repo: Path, fmt: str, *, seams: Seams) -> int:
-    """Report drift without changing anything; exit 1 when there is any."""
+    """Report drift without changing anything: exit 1 when there is any, 4 when a backend
+    could not be reached or refused jit (a check that did not happen is not a clean bill),
+    0 only when every recorded grant and every cluster was actually checked."""
     snapshot = _load(repo, seams.env)
     ctx = context(repo, snapshot, Git(repo), seams, lazy_github=True)
     records = ctx.store.load()
-    items = check_records(ctx, records.values()) + find_unrecorded(ctx, records)
+    unchecked: list[str] = []
+    items = check_records(ctx, records.values(), unchecked)
+    items += find_unrecorded(ctx, records, unchecked)
     if fmt == "json":
-        payload = {"drift": [i.as_dict() for i in items], "notes": ctx.report.notes}
+        payload = {
+            "drift": [i.as_dict() for i in items],
+            "unchecked": [log_line(u) for u in unchecked],
+            "notes": ctx.report.notes,
+        }
         seams.out.write(json.dumps(payload, indent=2) + "\n")
     else:
         lines = [f"jit drift: {len(items)} finding(s) over {len(records)} recorded grant(s)"]
         lines += [f"  - {i.what}: {i.message}" for i in items]
+        lines += [f"  not checked: {log_line(u)}" for u in unchecked]
         lines += [f"  note: {n}" for n in ctx.report.notes]
+        if unchecked:
+            lines.append(UNCHECKED_FIX)
         seams.out.write("\n".join(lines) + "\n")
+    if unchecked:
+        return EXIT_OPERATIONAL
     return EXIT_FINDINGS if items else EXIT_OK
 
 

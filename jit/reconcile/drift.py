@@ -32,17 +32,40 @@ class DriftItem:
         return {"what": self.what, "grant_id": self.grant_id, "message": self.message}
 
 
-def check_records(ctx: RunContext, records: Iterable[GrantRecord]) -> list[DriftItem]:
-    """Look up every recorded grant that should exist (one lookup each)."""
+def backend_name(kind: str) -> str:
+    """The service a grant kind lives in, as messages name it."""
+    return "Kubernetes" if kind == "kubernetes-rolebinding" else "Vault"
+
+
+def check_records(
+    ctx: RunContext, records: Iterable[GrantRecord], unchecked: list[str] | None = None
+) -> list[DriftItem]:
+    """Look up every recorded grant that should exist (one lookup each).
+
+    A lookup that fails is not a clean bill: it goes to ``unchecked`` when given (``jit drift``
+    exits 4 on it), else to the report's notes. A backend that cannot be connected to at all
+    is tried once, not once per grant."""
     found = []
     now = ctx.clock()
+    dead: set[str] = set()  # backends that could not be connected to
+    problems: list[str] = [] if unchecked is None else unchecked
+    start = len(problems)
     for record in records:
         if record.status == "issuing" or record.handle is None:
             continue
+        name = backend_name(record.kind)
+        if name in dead:
+            continue
         try:
-            live = ctx.backend(record.kind).is_live(record.kind, record.handle)
+            backend = ctx.backend(record.kind)
         except JitError as exc:
-            ctx.report.notes.append(f"{record.grant_id}: drift check skipped: {exc}")
+            dead.add(name)
+            problems.append(f"{name}: cannot connect, so its grants were not checked: {exc}")
+            continue
+        try:
+            live = backend.is_live(record.kind, record.handle)
+        except JitError as exc:
+            problems.append(f"{record.grant_id}: {name} drift check skipped: {exc}")
             continue
         if live and now >= record.expires_at:
             found.append(
@@ -62,15 +85,19 @@ def check_records(ctx: RunContext, records: Iterable[GrantRecord]) -> list[Drift
                     "is recorded as active but no longer exists; someone removed it outside jit.",
                 )
             )
+    if unchecked is None:
+        ctx.report.notes.extend(problems[start:])
     return found
 
 
-def find_unrecorded(ctx: RunContext, records: Mapping[str, GrantRecord]) -> list[DriftItem]:
+def find_unrecorded(
+    ctx: RunContext, records: Mapping[str, GrantRecord], unchecked: list[str] | None = None
+) -> list[DriftItem]:
     """``jit-*`` bindings in Kubernetes that no record names. (Vault identity groups are not
     listed: that needs ``list`` on ``identity/group/name``, more than jit's policy grants; a
     recorded group that is gone is still found by ``check_records``.)"""
     items = []
-    for gid, where in _managed(ctx):
+    for gid, where in _managed(ctx, ctx.report.notes if unchecked is None else unchecked):
         if gid not in records:
             items.append(
                 DriftItem(
@@ -92,7 +119,7 @@ def unrecorded_drift(ctx: RunContext, before: Mapping[str, GrantRecord]) -> None
     ctx.report.drift.extend(item.message for item in items)
 
 
-def _managed(ctx: RunContext) -> Iterator[tuple[str, str]]:
+def _managed(ctx: RunContext, problems: list[str]) -> Iterator[tuple[str, str]]:
     kinds = {r.grant.kind for r in ctx.policies.resources.values()}
     if "kubernetes-rolebinding" in kinds and ctx.settings.kubernetes:
         for cluster in sorted(ctx.settings.kubernetes):
@@ -100,7 +127,10 @@ def _managed(ctx: RunContext) -> Iterator[tuple[str, str]]:
                 kube: Any = ctx.backend("kubernetes-rolebinding")
                 listed = kube.list_managed(cluster)
             except JitError as exc:
-                ctx.report.notes.append(f"drift: listing bindings in {cluster}: {exc}")
+                problems.append(
+                    f"Kubernetes: drift: listing bindings in {cluster}, so unrecorded bindings "
+                    f"there were not looked for: {exc}"
+                )
                 continue
             for entry in listed:
                 place = f"{entry.get('namespace')}/" if entry.get("namespace") else ""

@@ -227,7 +227,7 @@ def _job_token(ready: Replayed, **overrides: Any) -> str:
     reply = ready.client().adapter.post(
         "/v1/auth/jwt/login", json={"role": "jit", "jwt": ready.issuers.sign(claims)}
     )
-    assert reply["auth"]["policies"] == ["jit-job", "jit-kube"]
+    assert reply["auth"]["policies"] == ["jit-doctor", "jit-job", "jit-kube"]
     token: str = reply["auth"]["client_token"]
     return token
 

@@ -13,6 +13,7 @@ from tests.fakes import github_json as js
 from tests.fakes import github_json_pulls as jp
 from tests.fakes.github_http import FakeHttp
 from tests.fakes.github_routes import HttpError, not_found
+from tests.fakes.github_routes_admin import Environment
 from tests.fakes.github_state import (
     Comment,
     Commit,
@@ -67,6 +68,11 @@ class GitHubStore(FakeHttp):
         self.statuses: list[Status] = []
         self.forks: dict[str, Repo] = {}
         self._diffs: dict[tuple[str, str], list[FileDiff]] = {}
+        #: What ``jit doctor`` reads (``github_routes_admin``): main's rules, environments,
+        #: and the tokens that may list an environment's secrets (``Secrets: read``).
+        self.branch_rules: list[dict[str, object]] = []
+        self.environments: dict[str, Environment] = {}
+        self.secret_readers: set[str] = set()
         owner, name = repository.split("/", 1)
         self.orgs[owner] = Org(owner, self.next_id())
         self.user(owner, type="Organization", collaborator=False)

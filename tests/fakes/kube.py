@@ -1,7 +1,7 @@
 """A stateful fake of the Kubernetes RBAC REST API, served through ``responses``.
 
 One ``FakeKubernetes`` hosts any number of clusters, each at ``https://k8s-<name>.fake:6443``.
-It implements RoleBindings (namespaced, and listed across namespaces) and ClusterRoleBindings:
+It implements SelfSubjectAccessReviews, RoleBindings (namespaced, and listed across namespaces) and ClusterRoleBindings:
 GET item, GET list (``labelSelector``, ``limit``/``continue``), POST, PUT, DELETE (with
 ``preconditions``), with real ``Status`` error bodies, bearer-token authentication (401),
 per-token authorization (403, including the RBAC escalation check that needs the ``bind`` verb),
@@ -33,6 +33,7 @@ _PATH_RE = re.compile(
     r"/apis/rbac\.authorization\.k8s\.io/v1"
     r"(?:/namespaces/(?P<ns>[^/]+))?/(?P<res>rolebindings|clusterrolebindings)(?:/(?P<name>[^/]+))?"
 )
+_REVIEWS = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 _VERBS = {"GET": "get", "POST": "create", "PUT": "update", "DELETE": "delete"}
 _FAULT_REASONS = {
     404: ("NotFound", "the server could not find the requested resource"),
@@ -185,6 +186,8 @@ class FakeKubernetes:
         )
         if access is None:
             return 401, ko.status(401, "Unauthorized", "Unauthorized")
+        if path == _REVIEWS and method == "POST":
+            return _access_review(access, body)
         route = _PATH_RE.fullmatch(path)
         if route is None or method not in _VERBS:
             return 404, ko.status(
@@ -219,6 +222,28 @@ class FakeKubernetes:
         if verb == "update":
             return store.update(access, name, body)
         return store.delete(name, body)
+
+
+def _access_review(access: Access, body: Json | None) -> tuple[int, Json]:
+    """``SelfSubjectAccessReview`` (any authenticated user may ask): is the caller allowed
+    ``verb`` on ``resource`` (in ``namespace``), by the same rules the fake enforces?"""
+    attributes = ((body or {}).get("spec") or {}).get("resourceAttributes")
+    if not isinstance(attributes, dict) or not attributes.get("verb"):
+        return 422, ko.status(422, "Invalid", "spec.resourceAttributes.verb: Required value", {})
+    verb, resource = str(attributes["verb"]), str(attributes.get("resource", ""))
+    ns = attributes.get("namespace") or None
+    allowed = access.verbs is None or bool({(verb, resource), (verb, resource, ns)} & access.verbs)
+    status: Json = {"allowed": allowed}
+    if not allowed:
+        status["reason"] = ""
+    answer = {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectAccessReview",
+        "metadata": {"creationTimestamp": None},
+        "spec": body["spec"] if body else {},
+        "status": status,
+    }
+    return 201, answer
 
 
 def _forbidden(user: str, verb: str, resource: str, ns: str | None, name: str | None) -> Json:

@@ -1,9 +1,12 @@
 """Edge cases: hand-made records, ambiguous PRs, GitHub failing mid-revocation, uncommitted
-files, drift checks that cannot reach a backend."""
+files, drift that cannot reach a backend."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+
+import requests
 
 from tests.reconcile.helpers import make
 from tests.reconcile.world import World
@@ -60,12 +63,51 @@ def test_an_uncommitted_request_file_is_skipped_in_a_dry_run(world: World) -> No
     assert "grant (after re-verification)" not in result.out
 
 
-def test_drift_checks_that_cannot_reach_a_backend_are_notes(world: World) -> None:
+def test_drift_that_cannot_reach_a_backend_exits_4_naming_it(world: World) -> None:
     world.request("alice", "grp", "db-group")
     world.request("bob", "k8s", "orders-debug")
     world.run()
     world.vault.seal()
     world.kube.fail_next(503, times=10_000, method="GET")
     found = world.drift()
-    assert found.code == 0
-    assert "drift check skipped" in found.out and "drift: listing bindings in prod-eu" in found.out
+    assert found.code == 4 and "0 finding(s)" in found.out
+    assert "not checked: Vault: cannot connect" in found.out and "sealed" in found.out
+    assert "not checked: Kubernetes: drift: listing bindings in prod-eu" in found.out
+    assert "`jit doctor` checks each piece" in found.out
+
+
+def test_drift_against_a_vault_refusing_connections_exits_4(world: World) -> None:
+    world.request("alice", "grp", "db-group")
+    world.request("alice", "tok", "db-token")
+    world.run()
+    world.vault.fail_next("*", "*", exc=requests.ConnectionError, times=10_000)
+    found = world.drift("json")
+    assert found.code == 4
+    report = json.loads(found.out)
+    assert report["drift"] == []
+    (problem,) = report["unchecked"]  # the login is tried once, not once per grant
+    assert problem.startswith("Vault: cannot connect, so its grants were not checked:")
+    assert "auth/jwt/login" in problem
+
+
+def test_drift_when_vault_refuses_the_login_exits_4(world: World) -> None:
+    world.request("alice", "grp", "db-group")
+    world.run()
+    world.vault.fail_next("POST", "auth/jwt/login", 403, times=10)
+    found = world.drift()
+    assert found.code == 4
+    assert "Vault: cannot connect" in found.out and "Vault denied POST auth/jwt/login" in found.out
+
+
+def test_drift_when_kubernetes_is_down_exits_4(world: World) -> None:
+    world.request("bob", "k8s", "orders-debug")
+    world.run()
+    world.kube.fail_next(exception=requests.ConnectionError, times=10_000)
+    found = world.drift()
+    assert found.code == 4
+    assert "bob-k8s-" in found.out and "Kubernetes drift check skipped" in found.out
+
+
+def test_drift_with_nothing_recorded_and_every_backend_reachable_exits_0(world: World) -> None:
+    found = world.drift()
+    assert found.code == 0 and "not checked" not in found.out

@@ -115,6 +115,10 @@ class VaultHttp:
         clone._adapter = adapter
         return clone
 
+    def without_namespace(self) -> None:
+        """Send this object's calls to the root namespace (no ``X-Vault-Namespace``)."""
+        self._adapter.namespace = None
+
     def call(
         self,
         method: str,

@@ -73,6 +73,11 @@ def steps(repository: str = REPOSITORY) -> list[Step]:
             {"policy": policy_text("db-orders-read")},
         ),
         Step(
+            "vault policy write jit-doctor docs/setup/jit-doctor.hcl",
+            "sys/policies/acl/jit-doctor",
+            {"policy": policy_text("jit-doctor")},
+        ),
+        Step(
             "vault write auth/jwt/role/jit @docs/setup/jit-role.json",
             "auth/jwt/role/jit",
             jwt_role(repository),

@@ -80,7 +80,7 @@ def test_login_gives_a_token_with_the_roles_policies_and_mapped_claims(
     status, answer = _login(jwt_vault, oidc.mint(aud="vault"))
 
     auth = answer["auth"]
-    assert status == 200 and auth["policies"] == ["default", "jit-job", "jit-kube"]
+    assert status == 200 and auth["policies"] == ["default", "jit-doctor", "jit-job", "jit-kube"]
     assert auth["metadata"] == {"role": "r", "actor": "jit-bot"}
     assert auth["lease_duration"] == 600 and auth["renewable"] is True and auth["orphan"] is True
     entity = jwt_vault.identity.entities[auth["entity_id"]]

@@ -35,7 +35,7 @@ def test_oidc_login_gives_the_job_its_policy_and_masks_both_tokens(
     client = connect(settings, env, mask=masked.append)
 
     me = _who(client)
-    assert me["policies"] == ["jit-job", "jit-kube"]
+    assert me["policies"] == ["jit-doctor", "jit-job", "jit-kube"]
     assert me["meta"] == {"role": "jit"}
     assert actions.calls == ["vault"]
     login = next(r for r in vault.requests if r.path == "auth/jwt/login")

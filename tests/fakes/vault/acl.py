@@ -26,6 +26,7 @@ path "sys/leases/renew" { capabilities = ["update"] }
 path "sys/wrapping/wrap" { capabilities = ["update"] }
 path "sys/wrapping/lookup" { capabilities = ["update"] }
 path "sys/wrapping/unwrap" { capabilities = ["update"] }
+path "sys/capabilities-self" { capabilities = ["update"] }
 """
 
 

@@ -227,11 +227,11 @@ class FakeVault:
     def dispatch(self, method: str, path: str, headers: dict[str, str], body: Json) -> Reply:
         if (
             self.namespace
-            and path != "sys/seal-status"
+            and path not in ("sys/seal-status", "sys/health")
             and headers.get("X-Vault-Namespace", "").strip("/") != self.namespace
         ):
             raise self.permission_denied()
-        if self.sealed and path != "sys/seal-status":
+        if self.sealed and path not in ("sys/seal-status", "sys/health"):
             raise VaultErr(503, "Vault is sealed")
         now = self.clock.now()
         self.tokens.expire(now)

@@ -232,8 +232,8 @@ def _login(v: FakeVault, req: Req) -> Reply:
         for src, dst in (role.get("claim_mappings") or {}).items()
         if src in claims
     }
-    policies = list(role.get("token_policies") or role.get("policies") or [])
-    if not role.get("token_no_default_policy"):
+    policies = sorted(set(role.get("token_policies") or role.get("policies") or []))
+    if not role.get("token_no_default_policy"):  # Vault lists a token's policies sorted
         policies = sorted({*policies, "default"})
     ttl = int(role.get("token_ttl") or 2764800)
     max_ttl = int(role.get("token_explicit_max_ttl") or 0)

@@ -1,4 +1,4 @@
-"""``sys/``: auth and secrets mounts, ACL policies, seal status."""
+"""``sys/``: auth and secrets mounts, ACL policies, seal status, health, capabilities-self."""
 
 from __future__ import annotations
 
@@ -159,3 +159,41 @@ def _seal_status(v: FakeVault, req: Req) -> Reply:
             "version": "1.15.0",
         },
     )
+
+
+@route("system", "GET", "health", authenticated=False)
+def _health(v: FakeVault, req: Req) -> Reply:
+    """As Vault: 200 when active and unsealed, 503 when sealed (the body says which)."""
+    body = {
+        "initialized": True,
+        "sealed": v.sealed,
+        "standby": False,
+        "version": "1.15.0",
+        "cluster_name": "vault-cluster-fake",
+    }
+    return Reply(503 if v.sealed else 200, body)
+
+
+@route("system", "POST", "capabilities-self")
+def _capabilities_self(v: FakeVault, req: Req) -> Reply:
+    """The caller's capabilities on each of ``paths`` (or ``path``), as Vault lists them:
+    per path at the top level and under ``data``; ``capabilities`` merges them all."""
+    paths = req.body.get("paths") or req.body.get("path")
+    if isinstance(paths, str):
+        paths = [paths]
+    if not isinstance(paths, list) or not paths:
+        raise bad_request("missing paths")
+    assert req.token is not None
+    rules = v.rules_for(req.token)
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        if req.token.is_root:
+            caps = ["root"]
+        else:
+            caps = sorted(acl.capabilities(rules, str(path))) or ["deny"]
+        found[str(path)] = caps
+    merged = sorted({c for caps in found.values() for c in caps})
+    data: Json = {**found, "capabilities": merged}
+    body = envelope(data=data)
+    body.update(data)
+    return Reply(200, body)
