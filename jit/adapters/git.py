@@ -110,6 +110,10 @@ class Git:
     def remote_head(self) -> str:
         return self._out("rev-parse", f"refs/remotes/{self.remote}/{self.branch}").strip()
 
+    def remote_url(self) -> str | None:
+        done = self._run("remote", "get-url", self.remote, check=False)
+        return done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else None
+
     def is_shallow(self) -> bool:
         return self._out("rev-parse", "--is-shallow-repository").strip() == "true"
 

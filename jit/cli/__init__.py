@@ -16,7 +16,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from jit.cli import audit, check, pr, reconcile, unwrap
+    from jit.cli import audit, check, pr, reconcile, requester, unwrap
 
     cli.add_command(check.check)
     cli.add_command(pr.pr)
@@ -24,6 +24,7 @@ def _register() -> None:
     cli.add_command(reconcile.drift)
     cli.add_command(unwrap.unwrap)
     cli.add_command(audit.audit)
+    cli.add_command(requester.resources)
 
 
 _register()
