@@ -25,6 +25,7 @@ def _register() -> None:
     cli.add_command(unwrap.unwrap)
     cli.add_command(audit.audit)
     cli.add_command(requester.resources)
+    cli.add_command(requester.request)
 
 
 _register()

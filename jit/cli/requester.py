@@ -75,3 +75,72 @@ def resources(mine: bool, repo: Path, github_repo: str | None, fmt: str) -> int:
         out=sys.stdout,
         err=sys.stderr,
     )
+
+
+def _interactive() -> bool:
+    """Whether there is a person at a terminal to ask (standard input and error are TTYs)."""
+    import sys
+
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _ask(label: str, hint: str) -> str:
+    return str(click.prompt(f"{label} ({hint})", err=True))
+
+
+@click.command()
+@click.argument("resource", required=False)
+@click.option("--duration", metavar="DURATION", help="How long: 15m, 2h, 1h30m, 1d.")
+@click.option("--reason", metavar="TEXT", help="Why you need it, for the approvers.")
+@click.option("--ticket", metavar="ID", help="The incident or change ticket (if required).")
+@click.option(
+    "--not-before", metavar="TIME", help="Scheduled start, RFC 3339: 2026-11-23T09:00:00Z."
+)
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="The file name (lowercase letters, digits, hyphens; default: ticket or resource "
+    "and the date).",
+)
+@click.option("--dry-run", is_flag=True, help="Write and validate the file only.")
+@_REPO
+@_GITHUB_REPO
+def request(
+    resource: str | None,
+    duration: str | None,
+    reason: str | None,
+    ticket: str | None,
+    not_before: str | None,
+    name: str | None,
+    dry_run: bool,
+    repo: Path,
+    github_repo: str | None,
+) -> int:
+    """Request access: write requests/<you>/<name>.yaml, check it as jit check --author
+    <you> does, push it on a new branch and open the pull request; print its URL and who must
+    approve. Your login comes from your token (GITHUB_TOKEN, else gh auth token).
+
+    On a terminal it asks for what is missing; otherwise it never prompts. Example:
+
+        jit request prod-db-readonly --duration 2h --ticket INC-4711 \\
+            --reason "Investigate INC-4711, slow queries on orders"
+
+    Exit status: 0 opened (or written and valid, with --dry-run); 1 the request has errors;
+    2 usage (missing flags without a terminal); 4 GitHub or the push failed.
+    """
+    import sys
+
+    from jit.adapters.clock import now
+    from jit.commands.request import Asked, run
+
+    asked = Asked(resource, duration, reason, ticket, not_before, name)
+    return run(
+        repo,
+        asked,
+        dry_run=dry_run,
+        github=_github(repo, github_repo, "jit request"),
+        ask=_ask if _interactive() else None,
+        now=now(),
+        out=sys.stdout,
+        err=sys.stderr,
+    )

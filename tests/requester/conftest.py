@@ -90,7 +90,7 @@ def world(
     git(clone, "config", "user.email", "alice@example.test")
     fake_github.add_token(ALICE_TOKEN, "alice")
     fake_github.add_token(ALICE_ORG_TOKEN, "alice", org_scope=True)
-    fake_github.commit_to_main({k: v for k, v in files.items() if v is not None})
+    fake_github.commit_to_main({"README.md": None, **files})  # the same tree as the remote
     result = World(remote, clone, fake_github, monkeypatch, capsys)
     fake_github.branch_source = result.sync_branch
     yield result
