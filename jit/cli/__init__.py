@@ -26,6 +26,7 @@ def _register() -> None:
     cli.add_command(audit.audit)
     cli.add_command(requester.resources)
     cli.add_command(requester.request)
+    cli.add_command(requester.status)
 
 
 _register()

@@ -144,3 +144,31 @@ def request(
         out=sys.stdout,
         err=sys.stderr,
     )
+
+
+@click.command()
+@click.option("--user", metavar="LOGIN", help="Whose access (default: you, from your token).")
+@_REPO
+@_GITHUB_REPO
+@_FORMAT
+def status(user: str | None, repo: Path, github_repo: str | None, fmt: str) -> int:
+    """Show your active grants (time left, how each ends), your pending requests (open pull
+    requests adding request files, with their jit/approval status) and your revocations of
+    the last 30 days.
+
+    Grants and revocations are read from the checkout (git pull first); pending requests
+    need a token, and are reported as skipped without one. Example:
+
+        git pull && jit status
+
+    Exit status: 0 shown; 2 usage (no --user and no token); 4 GitHub failed (the rest is
+    still shown).
+    """
+    import sys
+
+    from jit.adapters.clock import now
+    from jit.commands.status import run
+
+    return run(
+        repo, user, fmt, github=_github(repo, github_repo, "jit status"), now=now(), out=sys.stdout
+    )
