@@ -27,6 +27,7 @@ def _register() -> None:
     cli.add_command(requester.resources)
     cli.add_command(requester.request)
     cli.add_command(requester.status)
+    cli.add_command(requester.release)
 
 
 _register()

@@ -172,3 +172,28 @@ def status(user: str | None, repo: Path, github_repo: str | None, fmt: str) -> i
     return run(
         repo, user, fmt, github=_github(repo, github_repo, "jit status"), now=now(), out=sys.stdout
     )
+
+
+@click.command()
+@click.argument("request_name", metavar="REQUEST")
+@_REPO
+@_GITHUB_REPO
+def release(request_name: str, repo: Path, github_repo: str | None) -> int:
+    """Hand access back early: open the pull request that deletes your request file from
+    main. Once it is merged, the next reconcile run revokes the grant.
+
+    REQUEST is the request's id (requests/alice/incident-4711), its file, or its name.
+    Example:
+
+        jit release incident-4711
+
+    Exit status: 0 opened; 1 the request is not yours or not on main; 2 usage; 4 git or
+    GitHub failed.
+    """
+    import sys
+
+    from jit.adapters.clock import now
+    from jit.commands.release import run
+
+    github = _github(repo, github_repo, "jit release")
+    return run(repo, request_name, github=github, now=now(), out=sys.stdout)

@@ -117,3 +117,15 @@ def release_body(path: str) -> str:
         f"Deletes `{path}`, written by `jit release`: merging this ends the access now "
         "(the next reconcile run revokes it)."
     )
+
+
+def request_path(given: str) -> str | None:
+    """``requests/<login>/<name>.yaml`` from a request id, path or ``<login>/<name>``; None
+    when ``given`` is none of them (a bare name is resolved by the caller, who knows me)."""
+    text = given.strip().removeprefix("./").removesuffix(".yaml")
+    parts = text.split("/")
+    if len(parts) == 3 and parts[0] == "requests":
+        parts = parts[1:]
+    if len(parts) != 2 or not all(parts):
+        return None
+    return f"requests/{parts[0]}/{parts[1]}.yaml"
