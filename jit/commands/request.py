@@ -21,6 +21,7 @@ from jit.model import Context, Policies
 from jit.parse import parse_request
 from jit.parse.values import REQUEST_NAME_MAX, REQUEST_NAME_RE
 from jit.policy.engine import evaluate
+from jit.policy.members import same_login
 from jit.policy.wording import join
 from jit.ports import RequesterPort
 from jit.requester import draft as drafts
@@ -169,25 +170,20 @@ def _valid(repo: Path, rel: str, me: str, now: datetime, err: TextIO) -> bool:
 
 
 def approvers(policies: Policies, rel: str, text: str, me: str, now: datetime) -> str:
-    """Who must approve, from the engine's view of the request (offline: teams unknown)."""
+    """Who must approve ``text`` (a valid request), from the engine's view of it offline,
+    where team memberships are unknown: every stage, and the auto-approval rules that may
+    spare them."""
     request, _ = parse_request(rel, text.encode("utf-8"))
-    resource = policies.resources.get(request.resource) if request else None
-    if request is None or resource is None:
-        return ""
+    assert request is not None  # it passed jit check
     decision = evaluate(request, policies, Context(now=now, pr_author=me))
-    lines = []
+    lines = ["Who must approve:"]
     for stage in decision.stages:
-        if stage.met:
-            continue
-        who = [p.name for p in stage.approvers if p.is_team or p.name.lower() != me.lower()]
+        who = [p.name for p in stage.approvers if p.is_team or not same_login(p.name, me)]
         lines.append(f"  stage {stage.index + 1}: {stage.missing} of {join(who, 'or')}")
-    auto = [
-        f"  auto-approved for {join([p.name for p in r.requester_in], 'or')}"
-        for r in resource.auto_approve
-    ]
-    text_out = "Who must approve:\n" + ("\n".join(lines) if lines else "  nobody") + "\n"
-    if auto:
-        text_out += (
-            "Unless (the PR check decides, with team memberships):\n" + "\n".join(auto) + "\n"
-        )
-    return text_out
+    if len(lines) == 1:
+        lines.append("  nobody")
+    rules = policies.resources[request.resource].auto_approve
+    if rules:
+        lines.append("Unless auto-approved (the PR check decides, with team memberships):")
+        lines += [f"  for {join([p.name for p in r.requester_in], 'or')}" for r in rules]
+    return "\n".join(lines) + "\n"

@@ -38,8 +38,9 @@ class World:
     monkeypatch: pytest.MonkeyPatch
     capsys: pytest.CaptureFixture[str]
 
-    def jit(self, *argv: str, token: str | None = ALICE_ORG_TOKEN) -> Ran:
-        """``jit ARGV`` in the requester's clone, with ``token`` as GITHUB_TOKEN."""
+    def jit(self, *argv: str, token: str | None = ALICE_ORG_TOKEN, repository: bool = True) -> Ran:
+        """``jit ARGV`` in the requester's clone, with ``token`` as GITHUB_TOKEN (and, with
+        ``repository``, GITHUB_REPOSITORY naming the fake's repository)."""
         mp = self.monkeypatch
         mp.chdir(self.clone)
         if token is None:
@@ -47,7 +48,10 @@ class World:
         else:
             mp.setenv("GITHUB_TOKEN", token)
         mp.setenv("GITHUB_API_URL", self.github.base_url)
-        mp.setenv("GITHUB_REPOSITORY", self.github.repo.full_name)
+        if repository:
+            mp.setenv("GITHUB_REPOSITORY", self.github.repo.full_name)
+        else:
+            mp.delenv("GITHUB_REPOSITORY", raising=False)
         mp.setattr(sys, "argv", ["jit", *argv])
         self.capsys.readouterr()
         with pytest.raises(SystemExit) as done:

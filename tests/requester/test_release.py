@@ -3,8 +3,11 @@ opened in the fake GitHub; never for someone else's request or one not on main."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.reconcile.gitrepo import git
 from tests.requester.conftest import World
 
 
@@ -42,7 +45,7 @@ def test_not_on_main_is_refused(world: World) -> None:
     ran = world.jit("release", "never-merged")
     assert ran.code == 1
     assert "requests/alice/never-merged.yaml is not on main" in ran.err
-    assert "refs/heads/jit/" not in world.remote.log("--all", "--format=%D")
+    assert git(world.remote.path, "branch", "--list", "jit/*") == ""
 
 
 @pytest.mark.parametrize("given", ["a/b/c/d", "requests/alice/Bad.Name", "/x"])
@@ -50,3 +53,7 @@ def test_not_a_request_is_a_usage_error(world: World, given: str) -> None:
     ran = world.jit("release", given)
     assert ran.code == 2
     assert "is not a request" in ran.err
+
+
+def test_a_repo_that_is_not_a_directory(world: World, tmp_path: Path) -> None:
+    assert world.jit("release", "x", "--repo", str(tmp_path / "nowhere")).code == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from jit.parse import parse_request
+from tests.reconcile.gitrepo import git
 from tests.requester.conftest import World
 
 ARGS = ("request", "prod-db-readonly", "--duration", "2h", "--ticket", "INC-4711")
@@ -25,7 +26,7 @@ def test_one_command_from_nothing_to_an_open_valid_pull_request(world: World) ->
     assert pr.title == "Access request: prod-db-readonly for 2h (alice)"
     assert f"Opened {world.github.urls.web}/acme/access/pull/{pr.number}" in ran.out
     assert "stage 1: 1 of acme/dba" in ran.out
-    assert "auto-approved for acme/oncall" in ran.out
+    assert "Unless auto-approved" in ran.out and "  for acme/oncall" in ran.out
     # the pushed branch holds exactly one new file, on top of main, and main is untouched
     pushed = world.remote.show(rel, f"refs/heads/{branch}")
     assert pushed is not None
@@ -88,7 +89,7 @@ def test_an_invalid_request_is_reported_and_nothing_is_pushed(world: World) -> N
     assert "no pull request was opened" in ran.err
     assert list((world.clone / "requests" / "alice").glob("*-2*.yaml")) == []
     assert world.github.pulls == {}
-    assert "refs/heads/jit/" not in world.remote.log("--all", "--format=%D")
+    assert git(world.remote.path, "branch", "--list", "jit/*") == ""
 
 
 def test_a_name_already_taken_is_a_usage_error(world: World) -> None:
@@ -107,3 +108,34 @@ def test_a_refused_push_loses_nothing(world: World) -> None:
     kept = list(Path(world.clone / "requests" / "alice").glob("inc-4711-*.yaml"))
     assert len(kept) == 1 and REASON in kept[0].read_text()
     assert world.github.pulls == {}
+
+
+def test_a_resource_without_auto_approval_or_ticket(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("jit.cli.requester._interactive", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("45m\nRotate the key\n"))
+    ran = world.jit("request", "payments-secrets-read", "--dry-run")
+    assert ran.code == 0, ran.err
+    assert "Ticket" not in ran.err
+    assert "stage 1: 1 of acme/payments-leads or erin" in ran.out
+    assert "Unless" not in ran.out
+
+
+def test_a_failure_opening_the_pr_says_where_the_branch_is(world: World) -> None:
+    world.github.fail_next("POST", "/repos/acme/access/pulls", status=502)
+    ran = world.jit(*ARGS, "--reason", REASON)
+    assert ran.code == 4
+    assert "The branch jit/alice/inc-4711-" in ran.err and "was pushed" in ran.err
+    assert world.github.count("POST", "/repos/acme/access/pulls") == 1  # never retried
+    assert (
+        git(world.remote.path, "branch", "--list", "jit/*")
+        .strip()
+        .startswith("jit/alice/inc-4711-")
+    )
+
+
+def test_text_that_is_not_utf8_is_a_usage_error(world: World) -> None:
+    ran = world.jit(*ARGS, "--reason", "bad \udcff byte", "--dry-run")
+    assert ran.code == 2
+    assert "not valid UTF-8" in ran.err

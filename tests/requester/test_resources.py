@@ -4,8 +4,11 @@ the requester's token against the fake GitHub."""
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
-from tests.requester.conftest import ALICE_TOKEN, World
+from tests.reconcile.gitrepo import git
+from tests.requester.conftest import ALICE_ORG_TOKEN, ALICE_TOKEN, World
 
 
 def test_offline_lists_every_resource_with_its_rules(world: World) -> None:
@@ -67,3 +70,56 @@ def test_mine_without_any_token_says_how_to_get_one(world: World) -> None:
     ran = world.jit("resources", "--mine", token=None)
     assert ran.code == 1
     assert "GITHUB_TOKEN" in ran.err and "gh auth login" in ran.err
+
+
+def test_the_repository_comes_from_a_github_origin(world: World) -> None:
+    ran = world.jit("resources", "--mine", repository=False)
+    assert ran.code == 1
+    assert "its origin remote" in ran.err and "--github-repo OWNER/NAME" in ran.err
+    git(world.clone, "remote", "set-url", "origin", "git@github.com:acme/access.git")
+    world.github.add_team("acme/engineering", ["alice"])
+    ran = world.jit("resources", "--mine", repository=False)
+    assert "prod-db-readonly: Read-only" in ran.out
+    assert world.github.count("GET", "/user") == 1
+
+
+def test_a_github_failure_reading_a_team_is_not_taken_for_a_refusal(world: World) -> None:
+    world.github.add_team("acme/dba", ["zoe"])
+    world.github.fail_next("GET", "/orgs/acme/teams/*", status=502, times=20)
+    ran = world.jit("resources", "--mine")
+    assert ran.code == 4
+    assert "GitHub answered 502" in ran.err
+
+
+def test_policies_that_cannot_be_read(world: World, tmp_path: Path) -> None:
+    (world.clone / "policies" / "broken.yaml").write_text(
+        "resources:\n  broken-one:\n    description: x\n"
+    )
+    ran = world.jit("resources", token=None)
+    assert ran.code == 0
+    assert "Left out, because their policies have errors: broken-one" in ran.err
+    assert "broken-one" not in ran.out
+    empty = tmp_path / "empty"
+    (empty / "policies").mkdir(parents=True)
+    ran = world.jit("resources", "--repo", str(empty), token=None)
+    assert (ran.code, ran.out) == (0, "No resources are defined in policies/.\n")
+    ran = world.jit("resources", "--repo", str(tmp_path), token=None)
+    assert ran.code == 1 and "there is no policies/ directory" in ran.err
+    ran = world.jit("resources", "--repo", str(tmp_path / "nowhere"), token=None)
+    assert ran.code == 2
+
+
+def test_gh_auth_token_is_asked_when_no_token_is_set(world: World, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text(f"#!/bin/sh\n[ \"$*\" = 'auth token' ] && echo {ALICE_ORG_TOKEN}\n")
+    gh.chmod(0o755)
+    world.monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    world.github.add_team("acme/engineering", ["alice"])
+    ran = world.jit("resources", "--mine", "--format", "json", token=None)
+    views = {v["id"]: v for v in json.loads(ran.out)}
+    assert views["prod-db-readonly"]["may_request"] == "yes"
+    gh.write_text("#!/bin/sh\necho 'You are not logged into any GitHub hosts.' >&2\nexit 1\n")
+    ran = world.jit("resources", "--mine", token=None)
+    assert ran.code == 1 and "gh auth login" in ran.err

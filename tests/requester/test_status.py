@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from jit.adapters.github.client import GitHubClient
 from jit.audit import entries
@@ -101,3 +102,32 @@ def test_a_github_failure_still_shows_the_rest(world: World) -> None:
     ran = world.jit("status", "--user", "alice")
     assert ran.code == 4
     assert "not checked: GitHub failed" in ran.out and "1h30m left" in ran.out
+
+
+def test_other_pull_requests_and_grants_being_issued(world: World) -> None:
+    now = datetime.now(UTC)
+    StateStore(world.clone).write(
+        [
+            make(
+                "alice-new-6f708192",
+                request_id="requests/alice/new",
+                status="issuing",
+                expires_at=now + timedelta(hours=1),
+            )
+        ]
+    )
+    world.github.add_pull("alice", {"README.md": "typo fixed"})  # not a request
+    unchecked = world.github.add_pull("alice", {"requests/alice/later.yaml": "x"})
+    jit_app = GitHubClient(world.github.APP_TOKEN, "acme/access", world.github.base_url)
+    jit_app.set_status(unchecked.head_sha, "success", "", "ci/lint")
+    data = json.loads(world.jit("status", "--format", "json").out)
+    assert data["grants"][0]["ends"] == "being issued by the reconcile run"
+    assert [(p["requests"], p["approval"]) for p in data["pending"]] == [
+        (["requests/alice/later"], "not checked yet")
+    ]
+
+
+def test_usage_errors(world: World, tmp_path: Path) -> None:
+    assert world.jit("status", "--repo", str(tmp_path / "nowhere")).code == 2
+    bad = world.jit("status", "--user", "not a login")
+    assert bad.code == 2 and "is not a GitHub login" in bad.err
