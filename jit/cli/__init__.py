@@ -33,14 +33,23 @@ def _register() -> None:
 _register()
 
 
+#: The variable click's shell completion reads (``eval "$(_JIT_COMPLETE=bash_source jit)"``).
+COMPLETE_VAR = "_JIT_COMPLETE"
+
+
 def main() -> None:
     """Run the command line with standard output and error redacted line by line
     (``jit.redact.RedactingWriter``): every channel a command, the error handler or logging
     prints to goes through the one redactor."""
+    import os
     import sys
 
     from jit.redact import RedactingWriter
 
+    if os.environ.get(COMPLETE_VAR):
+        # Shell completion (``_JIT_COMPLETE=bash_source jit``) prints the shell's script or
+        # the names of commands and flags, as bytes, runs no command, and exits.
+        cli.main(prog_name="jit", complete_var=COMPLETE_VAR)
     out, err = sys.stdout, sys.stderr
     sys.stdout = RedactingWriter(out)
     sys.stderr = RedactingWriter(err)

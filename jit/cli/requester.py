@@ -58,6 +58,7 @@ def resources(mine: bool, repo: Path, github_repo: str | None, fmt: str) -> int:
 
     Offline by default (from policies/). Example:
 
+    \b
         jit resources --mine
 
     Exit status: 0 listed; 1 the policies cannot be read, or (--mine) your token may not read
@@ -122,6 +123,7 @@ def request(
 
     On a terminal it asks for what is missing; otherwise it never prompts. Example:
 
+    \b
         jit request prod-db-readonly --duration 2h --ticket INC-4711 \\
             --reason "Investigate INC-4711, slow queries on orders"
 
@@ -159,6 +161,7 @@ def status(user: str | None, repo: Path, github_repo: str | None, fmt: str) -> i
     Grants and revocations are read from the checkout (git pull first); pending requests
     need a token, and are reported as skipped without one. Example:
 
+    \b
         git pull && jit status
 
     Exit status: 0 shown; 2 usage (no --user and no token); 4 GitHub failed (the rest is
@@ -185,6 +188,7 @@ def release(request_name: str, repo: Path, github_repo: str | None) -> int:
     REQUEST is the request's id (requests/alice/incident-4711), its file, or its name.
     Example:
 
+    \b
         jit release incident-4711
 
     Exit status: 0 opened; 1 the request is not yours or not on main; 2 usage; 4 git or
