@@ -19,7 +19,7 @@ from typing import TextIO
 from jit.errors import EXIT_OK, JitError, UsageError
 from jit.model import Context, Policies
 from jit.parse import parse_request
-from jit.parse.values import REQUEST_NAME_MAX, REQUEST_NAME_RE
+from jit.parse.values import REQUEST_NAME_MAX, REQUEST_NAME_RE, Problem, check_login
 from jit.policy.engine import evaluate
 from jit.policy.members import same_login
 from jit.policy.wording import join
@@ -62,6 +62,8 @@ def run(
     asked = complete(asked, policies, ask)
     client = github()
     me = client.login()
+    if isinstance(check_login(me), Problem):  # it names a directory: never trust it blindly
+        raise JitError(f"GitHub says this token belongs to {me!r}, which is not a GitHub login")
     git = Git(repo)
     if not dry_run:
         git.fetch()

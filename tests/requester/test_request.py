@@ -139,3 +139,13 @@ def test_text_that_is_not_utf8_is_a_usage_error(world: World) -> None:
     ran = world.jit(*ARGS, "--reason", "bad \udcff byte", "--dry-run")
     assert ran.code == 2
     assert "not valid UTF-8" in ran.err
+
+
+def test_a_login_that_is_not_a_login_names_no_directory(world: World) -> None:
+    world.github.add_token("ghp_oddLogin00000000001", "../../policies")
+    ran = world.jit(*ARGS, "--reason", REASON, "--dry-run", token="ghp_oddLogin00000000001")
+    assert ran.code == 1
+    assert "which is not a GitHub login" in ran.err
+    assert sorted(p.name for p in (world.clone / "policies").iterdir()) == sorted(
+        p.name for p in (world.remote.work / "policies").iterdir()
+    )
