@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from github import GithubException
 
 from jit.adapters.github.client import GitHubClient
-from jit.adapters.github.failures import calling
+from jit.adapters.github.failures import calling, github_message
 from jit.errors import JitError
 from jit.ports import PullInfo
 from jit.redact import redact_comment
@@ -55,6 +58,18 @@ def repository_from_remote(url: str | None) -> str | None:
     return f"{match['owner']}/{match['name']}" if match else None
 
 
+def _refusal(exc: GithubException) -> str:
+    """What a 422 says: each error's message, or its field and code."""
+    data: Any = exc.data
+    errors = data.get("errors") if isinstance(data, dict) else None
+    said = [
+        str(e.get("message") or f"{e.get('field')}: {e.get('code')}")
+        for e in errors or ()
+        if isinstance(e, dict)
+    ]
+    return "; ".join(said) or github_message(exc)
+
+
 class RequesterClient(GitHubClient):
     """``GitHubClient`` plus the calls of the requester's commands (``jit.ports.RequesterPort``)."""
 
@@ -70,11 +85,17 @@ class RequesterClient(GitHubClient):
             raise
 
     def create_pull(self, title: str, body: str, head: str, base: str) -> PullInfo:
-        with calling(f"Opening a pull request from {head} into {base}"):
+        action = f"Opening a pull request from {head} into {base}"
+        with calling(action):
             self._pace()
-            pr = self._repo_once.create_pull(
-                base=base, head=head, title=title, body=redact_comment(body)
-            )
+            try:
+                pr = self._repo_once.create_pull(
+                    base=base, head=head, title=title, body=redact_comment(body)
+                )
+            except GithubException as exc:
+                if exc.status != 422:
+                    raise
+                raise JitError(f"{action}: GitHub refused it ({_refusal(exc)}).") from None
             return self._info(pr)
 
     def open_pulls_by(self, login: str) -> Sequence[PullInfo]:
