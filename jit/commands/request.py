@@ -182,10 +182,11 @@ def approvers(policies: Policies, rel: str, text: str, me: str, now: datetime) -
     for stage in decision.stages:
         who = [p.name for p in stage.approvers if p.is_team or not same_login(p.name, me)]
         lines.append(f"  stage {stage.index + 1}: {stage.missing} of {join(who, 'or')}")
-    if len(lines) == 1:
-        lines.append("  nobody")
     rules = policies.resources[request.resource].auto_approve
+    if not decision.stages:
+        lines.append(f"  nobody can: {request.resource} is granted only by auto-approval")
     if rules:
-        lines.append("Unless auto-approved (the PR check decides, with team memberships):")
+        lead = "Auto-approval" if not decision.stages else "Unless auto-approved"
+        lines.append(f"{lead} (the PR check decides, with team memberships):")
         lines += [f"  for {join([p.name for p in r.requester_in], 'or')}" for r in rules]
     return "\n".join(lines) + "\n"

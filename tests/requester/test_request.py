@@ -149,3 +149,21 @@ def test_a_login_that_is_not_a_login_names_no_directory(world: World) -> None:
     assert sorted(p.name for p in (world.clone / "policies").iterdir()) == sorted(
         p.name for p in (world.remote.work / "policies").iterdir()
     )
+
+
+def test_dry_run_keeps_an_invalid_file_to_fix(world: World) -> None:
+    ran = world.jit("request", "prod-db-readonly", "--duration", "9h", "--reason", "r",
+                    "--ticket", "INC-1", "--dry-run", "--name", "too-long")  # fmt: skip
+    assert ran.code == 1
+    assert "9h exceeds the 4h maximum" in ran.err and "file was removed" not in ran.err
+    assert "duration: 9h" in (world.clone / "requests/alice/too-long.yaml").read_text()
+
+
+def test_a_resource_without_approval_stages(world: World) -> None:
+    ran = world.jit("request", "prod-eu-view", "--duration", "1h", "--reason", "Look around",
+                    "--dry-run")  # fmt: skip
+    assert ran.code == 0, ran.err
+    assert ran.out.endswith(
+        "Who must approve:\n  nobody can: prod-eu-view is granted only by auto-approval\n"
+        "Auto-approval (the PR check decides, with team memberships):\n  for acme/engineering\n"
+    )
