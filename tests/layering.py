@@ -5,7 +5,7 @@ Layers, highest first; a module may import jit modules of its own layer or a low
 1. ``jit.cli`` (and the ``jit.__main__`` entry point): the only place that imports click;
 2. ``jit.commands``: runners that wire adapters to the core;
 3. ``jit.adapters``: may import only the base (8) and other adapters;
-4. ``jit.reconcile``;
+4. ``jit.reconcile``, ``jit.requester``;
 5. ``jit.pr``, ``jit.audit``, ``jit.delivery``, ``jit.doctor``: none imports another;
 6. ``jit.policy``;
 7. ``jit.parse``, ``jit.validators``;
@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "jit.commands": COMMANDS,
     "jit.adapters": ADAPTERS,
     "jit.reconcile": RECONCILE,
+    "jit.requester": RECONCILE,
     "jit.pr": STAGES,
     "jit.audit": STAGES,
     "jit.delivery": STAGES,

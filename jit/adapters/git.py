@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +110,10 @@ class Git:
 
     def remote_head(self) -> str:
         return self._out("rev-parse", f"refs/remotes/{self.remote}/{self.branch}").strip()
+
+    def remote_url(self) -> str | None:
+        done = self._run("remote", "get-url", self.remote, check=False)
+        return done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else None
 
     def is_shallow(self) -> bool:
         return self._out("rev-parse", "--is-shallow-repository").strip() == "true"
@@ -223,6 +228,52 @@ class Git:
             f"pushing to {self.remote}/{self.branch}: {said}. If main is protected, put the "
             "jit GitHub App on the bypass list (see the README)."
         )
+
+    def files(self, ref: str, prefix: str) -> list[str]:
+        """The paths under ``prefix`` in the tree of ``ref`` (empty when there is none)."""
+        done = self._run("ls-tree", "-r", "--name-only", ref, "--", prefix, check=False)
+        return done.stdout.decode("utf-8", "replace").splitlines() if done.returncode == 0 else []
+
+    def commit_on(
+        self, base: str, changes: Mapping[str, bytes | None], message: str, when: datetime
+    ) -> str:
+        """A commit on top of ``base`` that writes ``changes`` (None deletes a path), made in
+        a private index: the work tree, the index and HEAD stay as they are. The author is
+        whoever git's configuration names (the user)."""
+        parent = self._out("rev-parse", "--verify", f"{base}^{{commit}}").strip()
+        stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+        with tempfile.TemporaryDirectory(prefix="jit-index-") as scratch:
+            env = {
+                "GIT_INDEX_FILE": str(Path(scratch) / "index"),
+                "GIT_AUTHOR_DATE": stamp,
+                "GIT_COMMITTER_DATE": stamp,
+            }
+            self._run("read-tree", parent, extra_env=env)
+            for path, content in changes.items():
+                if content is None:
+                    self._run("update-index", "--force-remove", "--", path, extra_env=env)
+                    continue
+                blob = self._run("hash-object", "-w", "--stdin", stdin=content).stdout
+                info = f"100644,{blob.decode().strip()},{path}"
+                self._run("update-index", "--add", "--cacheinfo", info, extra_env=env)
+            tree = self._run("write-tree", extra_env=env).stdout.decode().strip()
+            done = self._run(
+                "commit-tree", tree, "-p", parent, "-F", "-",
+                stdin=redact_secrets(message).encode("utf-8"), extra_env=env,
+            )  # fmt: skip
+        return done.stdout.decode().strip()
+
+    def push_to(self, sha: str, branch: str) -> None:
+        """Create ``branch`` on the remote at ``sha`` (never forced)."""
+        done = self._run(
+            "push", "--porcelain", self.remote, f"{sha}:refs/heads/{branch}", check=False
+        )
+        if done.returncode != 0:
+            said = self._scrub(done.stdout + b"\n" + done.stderr)
+            raise OperationalError(
+                f"pushing the branch {branch} to {self.remote}: {said}. Check that you may push "
+                "to the access repository (git push works from this clone)."
+            )
 
     def fetch(self) -> None:
         refspec = f"+refs/heads/{self.branch}:refs/remotes/{self.remote}/{self.branch}"

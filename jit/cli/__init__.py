@@ -16,7 +16,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from jit.cli import audit, check, doctor, pr, reconcile, unwrap
+    from jit.cli import audit, check, doctor, pr, reconcile, requester, unwrap
 
     cli.add_command(check.check)
     cli.add_command(pr.pr)
@@ -25,19 +25,32 @@ def _register() -> None:
     cli.add_command(doctor.doctor)
     cli.add_command(unwrap.unwrap)
     cli.add_command(audit.audit)
+    cli.add_command(requester.resources)
+    cli.add_command(requester.request)
+    cli.add_command(requester.status)
+    cli.add_command(requester.release)
 
 
 _register()
+
+
+#: The variable click's shell completion reads (``eval "$(_JIT_COMPLETE=bash_source jit)"``).
+COMPLETE_VAR = "_JIT_COMPLETE"
 
 
 def main() -> None:
     """Run the command line with standard output and error redacted line by line
     (``jit.redact.RedactingWriter``): every channel a command, the error handler or logging
     prints to goes through the one redactor."""
+    import os
     import sys
 
     from jit.redact import RedactingWriter
 
+    if os.environ.get(COMPLETE_VAR):
+        # Shell completion (``_JIT_COMPLETE=bash_source jit``) prints the shell's script or
+        # the names of commands and flags, as bytes, runs no command, and exits.
+        cli.main(prog_name="jit", complete_var=COMPLETE_VAR)
     out, err = sys.stdout, sys.stderr
     sys.stdout = RedactingWriter(out)
     sys.stderr = RedactingWriter(err)

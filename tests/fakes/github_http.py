@@ -16,11 +16,13 @@ import responses
 from requests import PreparedRequest
 
 from tests.fakes import github_json as js
-from tests.fakes import github_routes_admin, github_routes_more
+from tests.fakes import github_routes_admin, github_routes_more, github_routes_pulls
 from tests.fakes.github_routes import ROUTES, HttpError, Req, not_found
 from tests.fakes.github_state import Token
 
-assert github_routes_more and github_routes_admin  # imported for their routes
+assert (
+    github_routes_more and github_routes_admin and github_routes_pulls
+)  # imported for their routes
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 RATE_LIMIT = 5000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
@@ -73,6 +73,9 @@ class GitHubStore(FakeHttp):
         self.branch_rules: list[dict[str, object]] = []
         self.environments: dict[str, Environment] = {}
         self.secret_readers: set[str] = set()
+        #: Where a branch the fake does not know comes from (a test's bare git remote): its
+        #: files, or None when there is no such branch (``POST /pulls`` looks it up).
+        self.branch_source: Callable[[str], Mapping[str, str | None] | None] | None = None
         owner, name = repository.split("/", 1)
         self.orgs[owner] = Org(owner, self.next_id())
         self.user(owner, type="Organization", collaborator=False)

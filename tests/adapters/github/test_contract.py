@@ -184,3 +184,35 @@ def test_paths_outside_the_spec_are_reported() -> None:
         path_template("/repos/o/r/contents/a/b/c.yaml?ref=x")
         == "/repos/{owner}/{repo}/contents/{path}"
     )
+
+
+def test_the_requester_calls_match_the_spec(fake_github: FakeGitHub) -> None:
+    """``RequesterClient`` (jit resources, request, status, release) against the fake, and
+    the fake's ``POST /pulls`` answers (201, and GitHub's 422s) against the spec."""
+    from jit.adapters.github.requester import RequesterClient
+    from jit.errors import JitError
+
+    fake_github.add_token("ghp_aliceContract000001", "alice", org_scope=True)
+    fake_github.add_token("ghp_aliceNoOrg0000000001", "alice")
+    fake_github.add_team("acme/dba", ["alice"])
+    fake_github.repo.branches["jit/alice/x"] = fake_github.add_pull(
+        "bob", {"requests/alice/x.yaml": "resource: db\n"}
+    ).head_sha
+    port = RequesterClient("ghp_aliceContract000001", "acme/access", fake_github.base_url)
+    assert port.login() == "alice"
+    assert port.team_access("acme/dba", "alice") is True
+    refused = RequesterClient("ghp_aliceNoOrg0000000001", "acme/access", fake_github.base_url)
+    assert refused.team_access("acme/dba", "alice") == 403
+    opened = port.create_pull("Access request", "body", "jit/alice/x", "main")
+    assert opened.author == "alice" and opened.state == "open"
+    with pytest.raises(JitError, match=r"refused it \(A pull request already exists for acme:jit"):
+        port.create_pull("Again", "body", "jit/alice/x", "main")
+    with pytest.raises(JitError, match=r"refused it \(head: invalid\)"):
+        port.create_pull("Nowhere", "body", "jit/alice/nowhere", "main")
+    fake_github.repo.branches["same"] = fake_github.main_sha
+    with pytest.raises(JitError, match="No commits between main and same"):
+        port.create_pull("Empty", "body", "same", "main")
+    assert [p.number for p in port.open_pulls_by("ALICE")] == [opened.number]
+    assert port.approval_status(opened.head_sha, "jit/approval") is None
+    covered = check_all(fake_github.calls)
+    assert {"POST /repos/{owner}/{repo}/pulls 201", "GET /user 200"} <= covered
