@@ -20,14 +20,16 @@ from __future__ import annotations
 import atexit
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import hvac
 import pytest
 
 from tests.real.servers import Missing, OpenBao, Postgres, find_bao, find_postgres
+
+Server = TypeVar("Server", OpenBao, Postgres)
 
 REAL_FIXTURES = frozenset({"openbao_server", "postgres_server", "openbao", "postgres"})
 
@@ -49,10 +51,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.real)
 
 
-@pytest.fixture(scope="session")
-def openbao_server() -> Iterator[OpenBao]:
+def _serve(make: Callable[[], Server]) -> Iterator[Server]:
+    """Start one server for the session, stopped however the session ends (``atexit`` too)."""
     try:
-        server = OpenBao(find_bao())
+        server = make()
     except Missing as missing:
         unavailable(str(missing))
     atexit.register(server.stop)
@@ -61,20 +63,16 @@ def openbao_server() -> Iterator[OpenBao]:
     finally:
         server.stop()
         atexit.unregister(server.stop)
+
+
+@pytest.fixture(scope="session")
+def openbao_server() -> Iterator[OpenBao]:
+    yield from _serve(lambda: OpenBao(find_bao()))
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Postgres]:
-    try:
-        server = Postgres(find_postgres())
-    except Missing as missing:
-        unavailable(str(missing))
-    atexit.register(server.stop)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-        atexit.unregister(server.stop)
+    yield from _serve(lambda: Postgres(find_postgres()))
 
 
 @dataclass(frozen=True)
