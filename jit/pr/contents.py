@@ -213,7 +213,7 @@ def check_withdrawal(
         None,
         "withdraw-not-allowed",
         "error",
-        f"{author!r} may not withdraw {owner!r}'s request: only the requester or a revoker of "
+        f"{author} may not withdraw a request of {owner}: only the requester or a revoker of "
         f"this resource ({names}) may delete it. Restore the file, or ask {owner} or a revoker "
         "to withdraw it.",
     )

@@ -26,13 +26,15 @@ _FOOTER = "<sub>jit re-evaluates this PR on every push and review and edits this
 
 def render(plan: PrPlan, *, limit: int = COMMENT_LIMIT) -> str:
     """The plan as Markdown, starting with the hidden marker; compact when it would exceed ``limit``."""
-    full = _join([_header(plan), _overview(plan), *_sections(plan), _FOOTER])
+    full = _join([_header(plan), _overview(plan), *_sections(plan), _merging(plan), _FOOTER])
     if len(full) <= limit:
         return full
     note = (
         "_This PR is too large for one comment: the full plan is in the job summary of this run._"
     )
-    compact = _join([_header(plan), note, _overview(plan, force=True), _findings_block(plan)])
+    compact = _join(
+        [_header(plan), note, _overview(plan, force=True), _findings_block(plan), _merging(plan)]
+    )
     return compact if len(compact) <= limit else compact[: limit - 20] + "\n\n…(truncated)"
 
 
@@ -88,6 +90,39 @@ def _sections(plan: PrPlan) -> list[str]:
             "### ❌ Files that do not belong in a request PR\n\n" + findings_list(plan.findings)
         )
     return out
+
+
+def _merging(plan: PrPlan) -> str:
+    """Who may merge, and what the merge does: access starts on merge, not on approval."""
+    if not plan.request_pr or not (plan.requests or plan.withdrawals):
+        return ""
+    if plan.state == "failure":
+        return (
+            "### Merging\n\n`jit/approval` stays red until the findings above are fixed, so "
+            "this PR cannot be merged. Push the fixes to this PR; jit judges it again."
+        )
+    who = (
+        "anyone with write access to this repository may merge it (the requester too, if they "
+        "have it), once the repository's other required checks pass"
+    )
+    when_ = (
+        "`jit/approval` is green: " + who
+        if plan.state == "success"
+        else "when every approval stage above is met, `jit/approval` turns green and " + who
+    )
+    out = [f"### Merging\n\n{when_[0].upper()}{when_[1:]}."]
+    if plan.draft:
+        out.append("GitHub merges no draft: mark it ready for review first.")
+    if plan.requests:
+        out.append(
+            "Access starts on merge, not on approval: jit checks each request again on the "
+            "default branch and grants it within minutes, or at its `not_before` time (UTC) if "
+            "that is later. Each grant ends on its own when its duration is up; the requester "
+            "can hand it back earlier with `jit release`."
+        )
+    if plan.withdrawals:
+        out.append("The withdrawn access is revoked within minutes of the merge.")
+    return " ".join(out)
 
 
 def _withdrawals(items: tuple[Withdrawal, ...], author: str) -> str:

@@ -4,6 +4,7 @@ the policy rules it matched and its findings. Hostile values go through ``jit.ma
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from jit.durations import format_duration
 from jit.findings import Finding
@@ -11,6 +12,8 @@ from jit.markdown import code, code_html, details, esc, when
 from jit.model import GrantSpec, Principal, StageResult
 from jit.pr.plan import RequestPlan, State
 
+#: The reason is the approver's main input: shown whole (the schema caps it at 2,000).
+REASON_LIMIT = 2000
 ICON: dict[State, str] = {"failure": "❌", "pending": "⏳", "success": "✅"}
 _SEVERITY = {
     "error": "❌",
@@ -34,7 +37,7 @@ def request_status(r: RequestPlan) -> str:
 
 
 def request_section(r: RequestPlan, fold: bool) -> str:
-    parts = [_facts(r), _stages(r), _auto(r), _rules(r)]
+    parts = [_facts(r), _technical(r), _stages(r), _auto(r), _rules(r)]
     if r.all_findings:
         parts.append("**Findings**\n\n" + findings_list(r.all_findings))
     body = "\n\n".join(p for p in parts if p)
@@ -44,73 +47,82 @@ def request_section(r: RequestPlan, fold: bool) -> str:
 
 
 def _facts(r: RequestPlan) -> str:
+    """Who asks for what, why, and for how long: the approver's reading, in plain words."""
     req, d = r.request, r.decision
     if req is None:
         return "The file could not be read as a request; fix the findings below."
-    rows = [("Requester", code(req.requester, table=True))]
-    resource = code(req.resource, table=True)
+    rows = [
+        ("Requester", code(req.requester, table=True)),
+        ("Reason", esc(req.reason, REASON_LIMIT)),
+    ]
+    if req.ticket:
+        rows.append(("Ticket", code(req.ticket, table=True, limit=60)))
     if r.resource is not None:
-        resource += f": {esc(r.resource.description, 200)}"
-        rows.append(("Resource", resource))
-        rows.append(("Grant", _grant(r.resource.grant, req.requester)))
-        rows.append(
-            (
-                "Duration",
-                f"{code(req.duration_text, table=True)} (at most {format_duration(r.resource.max_duration)})",
-            )
-        )
+        rows.append(("Access", esc(r.resource.description, 300)))
+        rows.append(("Resource", code(req.resource, table=True)))
+        most = format_duration(r.resource.max_duration)
+        rows.append(("Duration", f"{code(req.duration_text, table=True)} (at most {most})"))
     else:
-        rows.append(("Resource", resource + " (unknown)"))
+        rows.append(("Resource", code(req.resource, table=True) + " (unknown)"))
         rows.append(("Duration", code(req.duration_text, table=True)))
-    at_merge = req.not_before is None or (d is not None and d.starts_at != req.not_before)
     if d is not None and d.starts_at and d.expires_at:
-        start = (
-            f"on merge ({when(d.starts_at)} if merged now)"
-            if at_merge
-            else (f"{when(d.starts_at)} (not_before), or on merge if that is later")
-        )
-        rows.append(("Starts", start))
+        rows.append(("Starts", _start(req.not_before, d.starts_at)))
         rows.append(
             ("Ends", f"{when(d.expires_at)}, {format_duration(req.duration)} after the start")
         )
-    rows.append(("Not before", when(req.not_before) if req.not_before else "not set"))
-    if req.ticket:
-        rows.append(("Ticket", code(req.ticket, table=True, limit=60)))
     return "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
 
 
+def _start(not_before: datetime | None, starts_at: datetime) -> str:
+    """When access starts: on merge, or at ``not_before`` when that is later (times in UTC)."""
+    if not_before is None:
+        return f"on merge ({when(starts_at)} if merged now)"
+    if starts_at == not_before:
+        return f"{when(starts_at)} (`not_before`), or on merge if that is later"
+    return f"on merge ({when(starts_at)} if merged now; `not_before` {when(not_before)} has passed)"
+
+
+def _technical(r: RequestPlan) -> str:
+    """The grant as jit issues it (Vault paths, policies, roles), folded away."""
+    if r.request is None or r.resource is None:
+        return ""
+    return details("What jit issues, technically", _grant(r.resource.grant, r.request.requester))
+
+
 def _grant(grant: GrantSpec, login: str) -> str:
-    kind = code(grant.kind, table=True)
+    kind = code(grant.kind)
     if grant.kind == "vault-credentials":
-        return f"{kind}: dynamic credentials from {code(grant.path, table=True)}"
+        return f"{kind}: dynamic credentials from {code(grant.path)}"
     if grant.kind == "vault-token":
-        role = (
-            f" through token role {code(grant.token_role, table=True)}" if grant.token_role else ""
-        )
-        return f"{kind}: a Vault token with policies {codes(grant.policies)}{role}"
+        role = f" through token role {code(grant.token_role)}" if grant.token_role else ""
+        return f"{kind}: a Vault token with policies {codes(grant.policies, table=False)}{role}"
     if grant.kind == "vault-group":
-        return f"{kind}: a Vault group with policies {codes(grant.policies)}"
+        return f"{kind}: membership of a Vault group with policies {codes(grant.policies, table=False)}"
     where = (
-        f"namespace {code(grant.namespace, table=True)}"
+        f"namespace {code(grant.namespace)}"
         if grant.namespace
         else "the whole cluster (ClusterRoleBinding)"
     )
     return (
-        f"{kind}: {grant.role_kind} {code(grant.role, table=True)} in {where} on cluster "
-        f"{code(grant.cluster, table=True)} for {code(grant.render_subject(login), table=True)}"
+        f"{kind}: {grant.role_kind} {code(grant.role)} in {where} on cluster "
+        f"{code(grant.cluster)} for {code(grant.render_subject(login))}"
     )
 
 
-def codes(items: Iterable[str | Principal]) -> str:
-    return ", ".join(code(str(i), table=True) for i in items) or "—"
+def codes(items: Iterable[str | Principal], *, table: bool = True) -> str:
+    return ", ".join(code(str(i), table=table) for i in items) or "—"
 
 
 def _stages(r: RequestPlan) -> str:
     d = r.decision
     if d is None or not d.stages:
         return ""
+    if d.auto_approved:  # the stages are not needed: no "missing" beside "auto-approved"
+        return "**Who must approve**: nobody, because an auto-approval rule applies (below)."
     out = [
-        "**Approval stages**: every stage must be met, each by different people.",
+        "**Who must approve**: every stage must be met, each by different people, with an "
+        "ordinary GitHub review (Approve) of the latest commit. The requester, the PR's author, "
+        "anyone who pushed to it and bots do not count.",
         "",
         "| Stage | Who may approve | Needed | Approved by | Status |",
         "|---|---|---|---|---|",

@@ -1,11 +1,10 @@
-"""The plan comment, its status and description (jit.pr.plan, jit.pr.render): golden files."""
+"""The plan comment and its status description (jit.pr.plan, jit.pr.render) on hand-built
+plans: the edges a real run rarely reaches (an unknown resource, a comment too large). The
+golden files come from real ``jit pr`` runs, in test_plan_golden.py."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,20 +13,15 @@ from jit.markdown import code, esc
 from jit.model import (
     ApprovalStage,
     Decision,
-    KubernetesRoleBinding,
     Principal,
     Request,
     Resource,
     StageResult,
     VaultCredentials,
-    VaultGroup,
-    VaultToken,
 )
-from jit.pr.plan import MARKER, PrPlan, RequestPlan, Withdrawal, status_description
+from jit.pr.plan import PrPlan, RequestPlan, status_description
 from jit.pr.render import render
-from tests.golden import assert_golden
 
-GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 DB = Resource(
     id="prod-db-readonly",
@@ -59,33 +53,15 @@ def _req(name: str = "incident-4711", **kw: object) -> Request:
 
 
 def _decision(req: Request, **kw: object) -> Decision:
-    start = req.not_before or NOW
+    start = req.not_before if req.not_before and req.not_before > NOW else NOW
     fields: dict[str, object] = {
         "request_id": req.id,
         "resource_id": req.resource,
         "findings": (),
-        "matched_rules": (
-            "alice is eligible for prod-db-readonly as a member of acme/engineering.",
-            "2h is within the 4h maximum for prod-db-readonly.",
-        ),
-        "stages": (
-            StageResult(0, DB.approvals[0].approvers, 1, ("bob",)),
-            StageResult(
-                1,
-                DB.approvals[1].approvers,
-                1,
-                (),
-                not_counted=(
-                    (
-                        "alice",
-                        "alice requested this access, and a requester's approval never counts.",
-                    ),
-                    ("erin", "erin approved commit 1111111, not the head commit abcdef1."),
-                ),
-            ),
-        ),
+        "matched_rules": (),
+        "stages": (StageResult(0, DB.approvals[0].approvers, 1, ()),),
         "auto_approved": False,
-        "auto_approve_reason": "No auto-approval rule is defined for prod-db-readonly.",
+        "auto_approve_reason": "prod-db-readonly has no auto-approval rule",
         "starts_at": start,
         "expires_at": start + timedelta(seconds=req.duration),
     }
@@ -99,11 +75,6 @@ def _plan(*requests: RequestPlan, **kw: object) -> PrPlan:
     )  # type: ignore[arg-type]
 
 
-def _pending() -> RequestPlan:
-    req = _req()
-    return RequestPlan(req.path, req, DB, _decision(req))
-
-
 def _approved(name: str = "incident-4711", resource: Resource = DB) -> RequestPlan:
     req = _req(name, resource=resource.id)
     stages = (
@@ -111,88 +82,6 @@ def _approved(name: str = "incident-4711", resource: Resource = DB) -> RequestPl
         StageResult(1, DB.approvals[1].approvers, 1, ("dave",)),
     )
     return RequestPlan(req.path, req, resource, _decision(req, stages=stages))
-
-
-def test_pending_request() -> None:
-    plan = _plan(_pending())
-    assert plan.state == "pending"
-    assert status_description(plan) == (
-        "Waiting for 1 approval on 1 request; see the jit plan comment for who may approve."
-    )
-    assert_golden(GOLDEN / "pending.md", render(plan))
-
-
-def test_approved_request() -> None:
-    plan = _plan(_approved())
-    assert plan.state == "success"
-    assert status_description(plan) == "Ready to merge: 1 request approved."
-    assert plan.requests[0].missing == 0
-    assert_golden(GOLDEN / "approved.md", render(plan))
-
-
-def test_auto_approved_scheduled_request_in_a_draft() -> None:
-    req = _req(not_before=datetime(2026, 11, 24, 9, 0, tzinfo=UTC), ticket=None)
-    decision = _decision(
-        req,
-        stages=(),
-        auto_approved=True,
-        auto_approve_reason="alice is in acme/oncall and 2h is within the 4h auto-approval maximum.",
-    )
-    plan = _plan(RequestPlan(req.path, req, DB, decision), draft=True)
-    assert plan.state == "success"
-    assert status_description(plan) == "Ready to merge: 1 request approved (1 automatically)."
-    assert_golden(GOLDEN / "auto-approved-draft.md", render(plan))
-
-
-HOSTILE = "<img src=x onerror=alert(1)> @mallory `tick` | pipe <!-- jit:plan --> [link](http://x)"
-
-
-def test_invalid_request_with_hostile_text() -> None:
-    req = _req(duration=8 * 3600, duration_text="8h", ticket=HOSTILE)
-    bad = Finding(
-        req.path, 3, 11, "duration-over-max", "error", f"8h exceeds the 4h maximum; {HOSTILE}"
-    )
-    broken = RequestPlan(
-        "requests/alice/broken.yaml",
-        findings=(
-            Finding(
-                "requests/alice/broken.yaml",
-                2,
-                1,
-                "duplicate-key",
-                "error",
-                "Key 'duration' appears twice; keep one.",
-            ),
-        ),
-    )
-    plan = _plan(
-        RequestPlan(req.path, req, DB, _decision(req, findings=(bad,))),
-        broken,
-        findings=(
-            Finding(
-                "policies/databases.yaml",
-                None,
-                None,
-                "pr-changes-policies",
-                "error",
-                "This PR changes a policy (policies/databases.yaml). Open a separate PR for it.",
-            ),
-        ),
-    )
-    assert plan.state == "failure"
-    assert status_description(plan) == (
-        "Invalid: 3 errors in 3 files; see the jit plan comment for how to fix them."
-    )
-    body = render(plan)
-    assert body.count(MARKER) == 1 and body.startswith(MARKER)
-    outside = re.sub(r"(`+)(?:(?!\1).)*?\1", "", body)  # text outside code spans
-    assert (
-        "<img" not in outside
-        and "@mallory" not in outside
-        and not re.search(r"(?<!\\)\]\(", outside)
-    )
-    assert "<img" in body  # the value is shown, inside a code span
-    assert_golden(GOLDEN / "invalid-hostile.md", body)
 
 
 def test_unknown_resource_and_unparsed_file() -> None:
@@ -206,70 +95,6 @@ def test_unknown_resource_and_unparsed_file() -> None:
     assert "`nope` (unknown)" in body
 
 
-def test_many_requests_fold_and_withdrawals() -> None:
-    k8s = replace(
-        DB,
-        id="prod-k8s-debug",
-        description="Debug pods",
-        grant=KubernetesRoleBinding("prod", "payments", "debug", "Role", "{login}@acme.example"),
-    )
-    k8s_cluster = replace(
-        k8s,
-        id="prod-k8s-admin",
-        grant=KubernetesRoleBinding("prod", None, "admin", "ClusterRole", "{login}"),
-    )
-    token = replace(
-        DB, id="vault-admin", grant=VaultToken(("admin", "audit"), token_role="jit-admin")
-    )
-    group = replace(DB, id="vault-ops", grant=VaultGroup(("ops",)))
-    requests = (
-        _approved("a", k8s),
-        _approved("b", k8s_cluster),
-        _approved("c", token),
-        _approved("d", group),
-    )
-    withdrawals = (
-        Withdrawal("requests/alice/old.yaml", "alice", "prod-db-readonly"),
-        Withdrawal("requests/bob/x.yaml", "bob", None),
-        Withdrawal(
-            "requests/carol/y.yaml",
-            "carol",
-            "prod-db-readonly",
-            findings=(
-                Finding(
-                    "requests/carol/y.yaml",
-                    None,
-                    None,
-                    "withdraw-not-allowed",
-                    "error",
-                    "'alice' may not withdraw 'carol''s request.",
-                ),
-            ),
-        ),
-    )
-    plan = _plan(*requests, withdrawals=withdrawals)
-    assert plan.state == "failure"
-    assert_golden(GOLDEN / "many-with-withdrawals.md", render(plan))
-    ok = replace(plan, withdrawals=withdrawals[:2])
-    assert (
-        status_description(ok)
-        == "Ready to merge: 4 requests approved, 2 withdrawals to revoke on merge."
-    )
-
-
-def test_withdrawal_only() -> None:
-    plan = _plan(withdrawals=(Withdrawal("requests/alice/old.yaml", "alice", "prod-db-readonly"),))
-    assert status_description(plan) == "Ready to merge: 1 withdrawal to revoke on merge."
-    assert_golden(GOLDEN / "withdrawal.md", render(plan))
-
-
-def test_not_a_request_pr() -> None:
-    plan = _plan(request_pr=False)
-    assert plan.state == "success"
-    assert status_description(plan) == "No access requests in this PR; code-owner review decides."
-    assert_golden(GOLDEN / "not-a-request-pr.md", render(plan))
-
-
 def test_empty_request_pr_is_nothing_to_do() -> None:
     assert status_description(_plan()) == "Ready to merge: nothing to do."
 
@@ -277,13 +102,20 @@ def test_empty_request_pr_is_nothing_to_do() -> None:
 def test_undecided_stage_and_no_stages() -> None:
     req = _req()
     undecided = StageResult(0, (Principal("acme/dba"),), 1, (), undecided=True)
-    plan = _plan(
-        RequestPlan(req.path, req, DB, _decision(req, stages=(undecided,), matched_rules=()))
-    )
+    plan = _plan(RequestPlan(req.path, req, DB, _decision(req, stages=(undecided,))))
     body = render(plan)
     assert "❔ team membership unknown" in body and "Policy rules matched" not in body
     none = _plan(RequestPlan(req.path, req, DB, _decision(req, stages=())))
-    assert none.state == "pending" and "Approval stages" not in render(none)
+    assert none.state == "pending" and "Who must approve" not in render(none)
+
+
+def test_a_not_before_already_passed_starts_on_merge() -> None:
+    req = _req(not_before=NOW - timedelta(hours=1))
+    body = render(_plan(RequestPlan(req.path, req, DB, _decision(req))))
+    assert (
+        "| Starts | on merge (2026-11-23 08:00 UTC if merged now; `not_before` "
+        "2026-11-23 07:00 UTC has passed) |"
+    ) in body
 
 
 def test_large_pr_falls_back_to_a_compact_comment() -> None:

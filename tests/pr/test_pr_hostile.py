@@ -82,6 +82,8 @@ def test_deleting_someone_elses_request_without_being_a_revoker(world: World) ->
     pr = world.open("mallory", {"requests/bob/orders.yaml": None})
     plan = _refused(world, pr, "withdraw-not-allowed", "requests/bob/orders.yaml")
     assert "only the requester or a revoker of this resource (acme/security)" in plan
+    # the logins read as words: no "'mallory' may not withdraw 'bob''s request"
+    assert "mallory may not withdraw a request of bob:" in plan and "''s" not in plan
 
 
 @pytest.mark.parametrize("author", ["bob", "sam"])  # the requester; a member of the revokers
