@@ -55,14 +55,16 @@ TTY = "/dev/tty"
     type=click.IntRange(min=1),
     metavar="N",
     help="Fetch the delivery from pull request N instead of MESSAGE, accepting only comments by "
-    "the jit App (bot.login in the settings). Needs GITHUB_TOKEN or GH_TOKEN.",
+    "the jit App (bot.login in the settings). Needs GITHUB_TOKEN or GH_TOKEN, else a "
+    "logged-in GitHub CLI (gh auth token).",
 )
 @click.option(
     "--github-repo",
     envvar="GITHUB_REPOSITORY",
     show_envvar=True,
     metavar="OWNER/NAME",
-    help="The access repository on GitHub, for --pr.",
+    help="The access repository on GitHub, for --pr (without it: the origin remote of --repo, "
+    "when that is on github.com).",
 )
 @click.argument("message", required=False)
 def unwrap(
@@ -86,6 +88,7 @@ def unwrap(
     import os
     import sys
 
+    from jit.adapters.github.requester import run_gh_auth_token
     from jit.commands.unwrap import run
     from jit.commands.unwrap_trust import github_comments
     from jit.redact import unredacted
@@ -104,6 +107,8 @@ def unwrap(
             os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN"),
             github_repo,
             os.environ.get("GITHUB_API_URL"),
+            gh=run_gh_auth_token if pr is not None else None,
+            repo=repo,
         ),
         stdin=sys.stdin,
         # The one output that is a secret on purpose: the unwrapped credential.

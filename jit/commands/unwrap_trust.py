@@ -59,7 +59,10 @@ def from_pull(
             "bot.login in policies/settings.yaml (e.g. acme-jit[bot]), or paste the comment."
         )
     if github is None:
-        raise JitError("jit unwrap --pr needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN.")
+        raise JitError(
+            "jit unwrap --pr needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN, or log in with "
+            "the GitHub CLI (gh auth login)."
+        )
     marked = [(login, body) for login, body in github().comments(number) if _MARK in body]
     own = [body for login, body in marked if login.lower() == bot.lower()]
     others = sorted({login for login, _body in marked if login.lower() != bot.lower()})
@@ -79,20 +82,35 @@ def from_pull(
 
 
 def github_comments(
-    token: str | None, repository: str | None, api_url: str | None
+    token: str | None,
+    repository: str | None,
+    api_url: str | None,
+    *,
+    gh: Callable[[], str | None] | None = None,
+    repo: Path | None = None,
 ) -> Callable[[], PullComments] | None:
-    """A lazily made GitHub client for ``--pr``; None without a token."""
+    """A lazily made GitHub client for ``--pr``; None without a token.
+
+    As for the requester's other commands: the token is ``token`` (``GITHUB_TOKEN`` or
+    ``GH_TOKEN``), else what ``gh`` (``gh auth token``) says; the repository is ``repository``
+    (``--github-repo``, ``GITHUB_REPOSITORY``), else the checkout's github.com ``origin``."""
+    token = token or (gh() if gh is not None else None)
     if not token:
         return None
 
     def make() -> PullComments:
+        from jit.adapters.git import Git
         from jit.adapters.github.client import DEFAULT_API_URL, GitHubClient
+        from jit.adapters.github.requester import repository_from_remote
 
-        if not repository:
+        name = repository
+        if not name and repo is not None:
+            name = repository_from_remote(Git(repo).remote_url())
+        if not name:
             raise JitError(
-                "jit unwrap --pr needs the access repository's name: pass --github-repo "
-                "OWNER/NAME or set GITHUB_REPOSITORY."
+                "jit unwrap --pr needs the access repository's name: its origin remote is not "
+                "on github.com, so pass --github-repo OWNER/NAME or set GITHUB_REPOSITORY."
             )
-        return GitHubClient(token, repository, api_url or DEFAULT_API_URL)
+        return GitHubClient(token, name, api_url or DEFAULT_API_URL)
 
     return make

@@ -185,6 +185,26 @@ def test_unwrap_pr_needs_the_bots_login_and_the_repository(
         make()
 
 
+def test_unwrap_pr_finds_the_token_and_repository_as_the_requester_commands_do(
+    tmp_path: Path,
+) -> None:
+    """No GITHUB_TOKEN: the GitHub CLI's token; no --github-repo: the github.com origin."""
+    import subprocess
+
+    from jit.commands.unwrap_trust import github_comments
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(
+        ["git", "-C", str(tmp_path), "remote", "add", "origin", "git@github.com:acme/access.git"],
+        check=True,
+    )
+    assert github_comments(None, None, None, gh=lambda: None, repo=tmp_path) is None
+    make = github_comments(None, None, "https://api.github.test", gh=lambda: "gho_x", repo=tmp_path)
+    assert make is not None
+    client = make()
+    assert client.repository == "acme/access"  # type: ignore[attr-defined]
+
+
 def test_sys_and_cubbyhole_paths_are_never_accepted_whatever_the_policies_say() -> None:
     from jit.delivery.provenance import TrustedVault, check_creation_path, creation_paths
     from jit.errors import JitError

@@ -132,3 +132,45 @@ def test_unwrap_as_the_readme_says(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert "VAULT_TOKEN=" in out.read_text()
     finally:
         world.close()
+
+
+def _section(text: str, title: str) -> tuple[str, int]:
+    """The section under ``## title``, and the number of lines above it."""
+    start = text.index(f"\n## {title}\n") + 1
+    end = text.find("\n## ", start)
+    return text[start : end if end != -1 else None], text[:start].count("\n")
+
+
+def _shown_commands() -> list[tuple[str, list[str]]]:
+    """Every ``jit ...`` run in a shell block of the requester's and approver's guides (also
+    inside ``$(...)``), as (where, words)."""
+    readme = README.read_text(encoding="utf-8")
+    sources = [
+        ("README.md", *_section(readme, "For requesters")),
+        ("README.md", *_section(readme, "For approvers")),
+        ("requests/README.md", REQUESTS.read_text(encoding="utf-8"), 0),
+    ]
+    found = []
+    for where, text, above in sources:
+        for block in (b for b in guide.blocks(text) if b.info == "sh"):
+            for command in guide.commands(block):
+                for run in re.findall(r"(?:^|\$\(|&&|;)\s*(jit\s[^)]*)", command.text):
+                    found.append(
+                        (f"{where}:{above + command.line}", shlex.split(run, comments=True))
+                    )
+    return found
+
+
+def test_every_command_the_requester_guides_show_is_real() -> None:
+    shown = _shown_commands()
+    assert {words[1] for _, words in shown} >= {"resources", "request", "unwrap", "status"}
+    for where, words in shown:
+        command: click.Command = cli
+        for word in words[1:]:
+            if not isinstance(command, click.Group) or word.startswith("-"):
+                break
+            assert word in command.commands, f"{where}: no command {word!r}"
+            command = command.commands[word]
+        real = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        flags = {w.split("=")[0] for w in words if w.startswith("-")}
+        assert flags <= real, f"{where}: {' '.join(words)}: not flags: {flags - real}"

@@ -196,6 +196,6 @@ def test_unwrap_pr_explains_what_it_needs(
     assert ran.code == 1 and f"has no delivery comment by {JIT_BOT}" in ran.err
     ran = unwrap_cli(flow, monkeypatch, capsys, "alice", "", "--pr", "1", "comment.txt")
     assert ran.code == 1 and "either --pr or MESSAGE" in ran.err
-    monkeypatch.setattr("jit.commands.unwrap_trust.github_comments", lambda *a: None)
+    monkeypatch.setattr("jit.commands.unwrap_trust.github_comments", lambda *a, **k: None)
     ran = unwrap_cli(flow, monkeypatch, capsys, "alice", "", "--pr", "1")
     assert ran.code == 1 and "needs a GitHub token" in ran.err
