@@ -157,3 +157,10 @@ def test_code_in_tables_and_escaping() -> None:
     assert code("a|b", table=True) == "`a\\|b`"
     assert code("x" * 200).endswith("…`")
     assert esc("a\nb  *c* @d <e>") == "a b \\*c\\* @\u200bd &lt;e&gt;"
+
+
+def test_nothing_is_missing_from_an_approved_or_unread_request() -> None:
+    assert _approved().missing == 0
+    assert RequestPlan("requests/alice/broken.yaml").missing == 0
+    req = _req()
+    assert RequestPlan(req.path, req, DB, _decision(req)).missing == 1
